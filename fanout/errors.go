@@ -1,0 +1,45 @@
+package fanout
+
+import "errors"
+
+// Envelope errors. Decode returns them wrapped with the offending detail.
+var (
+	// ErrUnknownVersion: the envelope's format version is not one this build
+	// understands. Buses refuse such envelopes, count them and log them, so a
+	// rolling upgrade never feeds a session bytes it would misread.
+	ErrUnknownVersion = errors.New("fanout: unknown envelope version")
+	// ErrUnknownKind: the kind byte names no kind of this version.
+	ErrUnknownKind = errors.New("fanout: unknown envelope kind")
+	// ErrBadFlags: a flag bit that this version leaves unassigned is set.
+	ErrBadFlags = errors.New("fanout: unknown envelope flags")
+	// ErrTruncated: the envelope ends before its fields do.
+	ErrTruncated = errors.New("fanout: truncated envelope")
+	// ErrMalformed: a field is out of range, not canonically encoded, or
+	// bytes follow the last field.
+	ErrMalformed = errors.New("fanout: malformed envelope")
+	// ErrFieldTooLong: an identifier is longer than MaxIDLen.
+	ErrFieldTooLong = errors.New("fanout: envelope field too long")
+)
+
+// Bus and registry errors.
+var (
+	// ErrClosed: the bus or registry was closed.
+	ErrClosed = errors.New("fanout: closed")
+	// ErrQueueFull: the publish queue is full; the message was dropped and counted.
+	ErrQueueFull = errors.New("fanout: publish queue full")
+	// ErrBadChannel: the channel name is empty or holds characters that are
+	// not allowed in a bus channel name.
+	ErrBadChannel = errors.New("fanout: bad channel name")
+	// ErrBadNodeID: a node id is empty, too long, or holds characters outside
+	// [A-Za-z0-9._-].
+	ErrBadNodeID = errors.New("fanout: bad node id")
+	// ErrBadKeyPrefix: the Redis key prefix (REDIS_ADAPTER_KEY) is empty or
+	// holds characters that would break channel names or hash tags.
+	ErrBadKeyPrefix = errors.New("fanout: bad key prefix")
+	// ErrAlreadySubscribed: the channel already has a handler.
+	ErrAlreadySubscribed = errors.New("fanout: channel already subscribed")
+	// ErrNotConnected: the bus has no working connection to its transport.
+	ErrNotConnected = errors.New("fanout: bus not connected")
+	// ErrConfig: a Redis setting is invalid; errors wrapping it are *ConfigError.
+	ErrConfig = errors.New("fanout: invalid redis configuration")
+)
