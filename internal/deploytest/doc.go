@@ -1,0 +1,33 @@
+// Package deploytest checks the deployment artefacts that no Docker engine
+// or Kubernetes cluster verifies in CI: the Dockerfile and .dockerignore,
+// examples/docker-compose.yml, examples/nginx/nginx.conf and the Helm chart
+// in charts/sidecast. It holds tests only.
+//
+// What each test proves, and with which real tool:
+//
+//   - dockerfile_test.go parses the Dockerfile (stages, cached module
+//     layer, static build flags, non-root numeric USER, EXPOSE,
+//     HEALTHCHECK, ENTRYPOINT) and checks that .dockerignore keeps every
+//     file the Go build needs.
+//   - compose_test.go parses the compose file with the same variable
+//     interpolation compose applies and checks the reference topology:
+//     Redis with a password that every sidecast uses, two unmodified
+//     backends each behind its own sidecast, nginx in front.
+//   - nginx_test.go runs the real nginx: `nginx -t` on the configuration,
+//     then nginx itself in front of two loopback backends, to show plain
+//     round-robin, the forwarded headers, unbuffered streaming and
+//     WebSocket upgrades.
+//   - helm_test.go renders the chart with the real helm binary (SIDECAST_HELM,
+//     or the copy .ci/helm.sh builds) for several value sets and checks the
+//     sidecar container, its environment, probes, ports, preStop hooks,
+//     Service and PodDisruptionBudget.
+//   - envnames_test.go reads sidecast's configuration struct from the
+//     source of package main (env struct tags), so every environment name an
+//     artefact sets is one sidecast reads.
+//
+// A missing tool (nginx, helm) fails the test with a message saying how to
+// install it; nothing is skipped.
+//
+// Nothing here starts goroutines that outlive a test: processes started by
+// a test are stopped and waited for in t.Cleanup.
+package deploytest

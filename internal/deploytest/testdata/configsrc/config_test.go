@@ -1,0 +1,5 @@
+package configsrc
+
+type testOnly struct {
+	X string `env:"TEST_ONLY"`
+}
