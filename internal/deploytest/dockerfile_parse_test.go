@@ -18,8 +18,8 @@ type instruction struct {
 // stage is the instructions from one FROM up to the next. The instructions
 // before the first FROM (global ARGs) sit in a stage with an empty From.
 type stage struct {
-	From string // image reference, as written
-	Name string // the AS name, if any
+	From  string // image reference, as written
+	Name  string // the AS name, if any
 	Insts []instruction
 }
 
