@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"testing"
 	"unicode"
 )
 
@@ -61,6 +62,9 @@ func parseDockerfile(src string) ([]stage, error) {
 
 func splitInstruction(text string, line int) (instruction, error) {
 	cmd, args, _ := strings.Cut(text, " ")
+	if cmd == "" {
+		return instruction{}, fmt.Errorf("line %d: empty instruction", line)
+	}
 	for _, r := range cmd {
 		if !unicode.IsLetter(r) {
 			return instruction{}, fmt.Errorf("line %d: %q is not an instruction", line, cmd)
@@ -108,4 +112,28 @@ func (s stage) find(cmd string) []instruction {
 		}
 	}
 	return out
+}
+
+func FuzzParseDockerfile(f *testing.F) {
+	f.Add("FROM scratch\nUSER 1:1\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		stages, err := parseDockerfile(src)
+		if err != nil {
+			return
+		}
+		froms := 0
+		for _, st := range stages {
+			for _, in := range st.Insts {
+				if in.Cmd == "" || strings.ToUpper(in.Cmd) != in.Cmd {
+					t.Errorf("instruction keyword %q", in.Cmd)
+				}
+				if in.Cmd == "FROM" {
+					froms++
+				}
+			}
+		}
+		if froms != len(stages)-1 {
+			t.Errorf("%d FROMs in %d stages", froms, len(stages)-1)
+		}
+	})
 }
