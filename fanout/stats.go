@@ -1,0 +1,34 @@
+package fanout
+
+import "sync/atomic"
+
+// Stats are a bus's counters since it started; the metrics endpoint exports
+// them. Every dropped or refused message is counted under one reason.
+type Stats struct {
+	Published        uint64 // messages the transport accepted
+	DroppedQueueFull uint64 // dropped at Publish: the queue was full
+	DroppedTransport uint64 // lost: the transport failed the batch (Redis down)
+	Delivered        uint64 // envelopes handed to a handler
+	UnknownVersion   uint64 // refused: envelope format version unknown
+	Malformed        uint64 // refused: envelope did not decode
+	Unhandled        uint64 // arrived on a channel that has no handler yet
+	SelfChecksOK     uint64 // probes that came back in time
+	SelfChecksFailed uint64 // probes that did not
+	Reconnects       uint64 // times the subscription connection was re-established
+}
+
+type counters struct {
+	published, droppedQueueFull, droppedTransport, delivered atomic.Uint64
+	unknownVersion, malformed, unhandled                     atomic.Uint64
+	selfChecksOK, selfChecksFailed, reconnects               atomic.Uint64
+}
+
+func (c *counters) snapshot() Stats {
+	return Stats{
+		Published: c.published.Load(), DroppedQueueFull: c.droppedQueueFull.Load(),
+		DroppedTransport: c.droppedTransport.Load(), Delivered: c.delivered.Load(),
+		UnknownVersion: c.unknownVersion.Load(), Malformed: c.malformed.Load(),
+		Unhandled: c.unhandled.Load(), SelfChecksOK: c.selfChecksOK.Load(),
+		SelfChecksFailed: c.selfChecksFailed.Load(), Reconnects: c.reconnects.Load(),
+	}
+}
