@@ -11,7 +11,8 @@
 //               (default: {"echo": <args>}).
 //   emit        {name, event, args, ack, seq, timeout}
 //   disconnect  {name}
-//   drop        {name}   closes the Engine.IO transport under the socket
+//   drop        {name}   closes the transport under the socket's Engine.IO
+//               connection, as a lost network would ("transport close")
 //   exit
 // Binary values travel as {"$bin": "<base64>"} in both directions.
 //
@@ -138,7 +139,7 @@ function handle(line) {
     }
     case 'drop': {
       const s = sockets.get(c.name);
-      if (s && s.io.engine) s.io.engine.close();
+      if (s && s.io.engine && s.io.engine.transport) s.io.engine.transport.close();
       return;
     }
     case 'exit':
