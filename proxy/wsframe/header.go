@@ -62,3 +62,6 @@ func HeaderSize(n int, masked bool) int {
 	}
 	return s
 }
+
+// MaxHeaderSize is the largest frame header.
+const MaxHeaderSize = 14

@@ -1,0 +1,126 @@
+package proxy
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/sidecast/sidecast/proxy/wsframe"
+)
+
+// Protocol is what clients and the backend speak.
+type Protocol string
+
+// Protocols. Only ProtocolWebSocket is served by this version.
+const (
+	ProtocolWebSocket Protocol = "websocket"
+	ProtocolSocketIO  Protocol = "socketio"
+)
+
+// Defaults of the Config fields left at their zero value.
+const (
+	DefaultMaxPayload       = wsframe.DefaultMaxPayload
+	DefaultWriteQueueBytes  = 4 << 20
+	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultDialTimeout      = 5 * time.Second
+	// closeGrace is how long a leg that was told to close may take to flush its
+	// queue and close frame before its socket is closed anyway.
+	closeGrace = 2 * time.Second
+)
+
+// Config configures a Server. Every field is useful at its zero value except
+// Backend, which is required.
+type Config struct {
+	// Protocol is what clients speak; "" means ProtocolWebSocket.
+	Protocol Protocol
+	// Backend is the backend's base URL (http, https, ws or wss). WebSocket
+	// sessions are dialed at its host with the client's path and query appended
+	// to its path; other requests are reverse-proxied to it.
+	Backend *url.URL
+	// MaxConnections caps concurrent proxied sessions; past it upgrades get 503.
+	// 0 means unlimited.
+	MaxConnections int
+	// MaxPayload caps one message in either direction (fragments added up); a
+	// bigger message closes the session with 1009. 0 means DefaultMaxPayload.
+	MaxPayload int64
+	// Workers is the number of goroutines serving ready connections; 0 means
+	// max(4, GOMAXPROCS).
+	Workers int
+	// WriteQueueBytes bounds the bytes queued toward one leg; past it that side
+	// is too slow and is closed with 1008. 0 means DefaultWriteQueueBytes. It
+	// must hold at least one message of MaxPayload.
+	WriteQueueBytes int
+	// HandshakeTimeout bounds writing the client's upgrade response; 0 means
+	// DefaultHandshakeTimeout.
+	HandshakeTimeout time.Duration
+	// DialTimeout bounds dialing the backend and its upgrade; 0 means
+	// DefaultDialTimeout.
+	DialTimeout time.Duration
+	// Logger receives the proxy's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// withDefaults returns c with zero fields filled, or an error naming the field
+// that is wrong.
+func (c Config) withDefaults() (Config, error) {
+	if c.Protocol == "" {
+		c.Protocol = ProtocolWebSocket
+	}
+	if c.Protocol != ProtocolWebSocket {
+		return c, fmt.Errorf("%w: %q", ErrUnsupportedProtocol, c.Protocol)
+	}
+	if err := checkBackend(c.Backend); err != nil {
+		return c, err
+	}
+	if c.MaxPayload == 0 {
+		c.MaxPayload = DefaultMaxPayload
+	}
+	if c.WriteQueueBytes == 0 {
+		c.WriteQueueBytes = max(DefaultWriteQueueBytes, int(c.MaxPayload)+2*wsframe.MaxCloseReason)
+	}
+	c.HandshakeTimeout = orDefault(c.HandshakeTimeout, DefaultHandshakeTimeout)
+	c.DialTimeout = orDefault(c.DialTimeout, DefaultDialTimeout)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c, c.checkLimits()
+}
+
+func (c Config) checkLimits() error {
+	switch {
+	case c.MaxConnections < 0:
+		return fmt.Errorf("%w: MaxConnections %d is negative", ErrBadConfig, c.MaxConnections)
+	case c.MaxPayload < 0:
+		return fmt.Errorf("%w: MaxPayload %d is negative", ErrBadConfig, c.MaxPayload)
+	case c.Workers < 0:
+		return fmt.Errorf("%w: Workers %d is negative", ErrBadConfig, c.Workers)
+	case int64(c.WriteQueueBytes) < c.MaxPayload+wsframe.MaxHeaderSize:
+		return fmt.Errorf("%w: WriteQueueBytes %d cannot hold a message of MaxPayload %d",
+			ErrBadConfig, c.WriteQueueBytes, c.MaxPayload)
+	}
+	return nil
+}
+
+func checkBackend(u *url.URL) error {
+	if u == nil || u.Host == "" {
+		return fmt.Errorf("%w: a host is required", ErrBadBackend)
+	}
+	switch u.Scheme {
+	case "http", "ws":
+		return nil
+	case "https", "wss":
+		// The relay does its I/O on the raw socket; TLS toward the backend needs
+		// a user-space TLS leg, which is not built yet. A sidecar's backend
+		// listens on loopback, where plain TCP is the norm.
+		return fmt.Errorf("%w: scheme %q is not supported yet (use http or ws)", ErrBadBackend, u.Scheme)
+	}
+	return fmt.Errorf("%w: scheme %q is not http, https, ws or wss", ErrBadBackend, u.Scheme)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}

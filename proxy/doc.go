@@ -1,0 +1,57 @@
+// Package proxy puts sidecast between clients and one unmodified backend:
+// WebSocket upgrades become relayed sessions, every other HTTP request is
+// reverse-proxied to the backend unchanged.
+//
+// # Upgrade
+//
+// ServeHTTP dials the backend first (the client's path and query, its identity
+// headers, its subprotocol offer, X-Forwarded-* appended, X-Sidecast-* never
+// passed on), and only then answers the client's upgrade with the subprotocol
+// the backend chose. A backend that cannot be reached gives the client 502
+// before any upgrade. Bytes either side sent right behind its handshake, already
+// sitting in a bufio.Reader, are relayed before anything read later.
+//
+// # Session model
+//
+// A session has a client side and an upstream side. Each side is a
+// messageSink for the other: it takes whole messages (opcode + payload) and
+// queues them in a bounded write queue. For PROTOCOL=websocket both sides are
+// wsLegs. The model is built so other sides plug in:
+//
+//   - An Engine.IO client side (websocket or HTTP long-polling, where the client
+//     is not a socket at all) implements messageSink toward the client and calls
+//     the upstream leg's WriteMessage with the messages it decodes.
+//   - The fan-out adds frames from other nodes by calling a client side's
+//     WriteMessage, and opens "mirror" upstream legs whose peer is a sink that
+//     publishes to the bus instead of a client.
+//
+// Per-direction hooks (event names, membership, echo filtering) belong in
+// wsLeg.OnMessage, the one place a message passes from one side to the other.
+//
+// # Data flow and goroutines
+//
+// Both legs' sockets are registered one-shot in a netpoll.Poller. When a socket
+// is ready, one poller worker calls the leg's Ready: it borrows a read buffer
+// from a pool, reads until EAGAIN (bounded per event), lets the wsframe.Decoder
+// parse whole messages in place, relays each to the peer's write queue, answers
+// pings itself, flushes the peer once per batch, returns the buffer and
+// re-arms. Writes never block: a queue that cannot be written right away arms
+// its leg for writability, and a queue that would pass WriteQueueBytes closes
+// that slow side with 1008 (counted). So an idle session parks no goroutine and
+// holds no buffer: only its two sockets and two small structs.
+//
+// Locks: a leg's rmu is held by the worker serving its readiness event (it
+// guards the decoder); its wmu guards its write queue and close state. A worker
+// holding one leg's rmu may take the other leg's wmu, never the other way
+// round, and no wmu is held while taking another.
+//
+// # Closing
+//
+// A close frame from either side is carried (code and reason) to the other and
+// its code echoed back; a protocol violation closes the offending side with its
+// RFC 6455 code (1002, 1007, 1009) and the other with 1001 or 1011; a backend
+// lost without a close frame closes the client with 1011. A closing leg flushes
+// its close frame and then closes its socket, or after a short grace at the
+// latest. Server.Close closes every session with 1001, then stops the poller
+// and waits for its workers.
+package proxy

@@ -1,0 +1,110 @@
+package proxy
+
+import (
+	"context"
+	"net"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
+)
+
+// newProxy starts a Server in front of backend on a loopback listener.
+func newProxy(t *testing.T, backend *url.URL, mod func(*Config)) (*Server, string) {
+	t.Helper()
+	cfg := Config{Backend: backend}
+	if mod != nil {
+		mod(&cfg)
+	}
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	hs := httptest.NewServer(p)
+	t.Cleanup(func() {
+		p.Close()
+		hs.Close()
+	})
+	return p, hs.URL
+}
+
+func wsURL(httpURL, path string) string {
+	return "ws" + strings.TrimPrefix(httpURL, "http") + path
+}
+
+// dial opens a client WebSocket through the proxy.
+func dial(t *testing.T, base, path string) net.Conn {
+	t.Helper()
+	conn, br, _, err := ws.Dial(context.Background(), wsURL(base, path))
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	if br != nil {
+		t.Fatal("unexpected read-ahead after the handshake")
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// readMsg reads the next data or close message a client receives.
+func readMsg(t *testing.T, conn net.Conn) wsutil.Message {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	defer conn.SetReadDeadline(time.Time{})
+	for {
+		h, err := ws.ReadHeader(conn)
+		if err != nil {
+			t.Fatalf("read header: %v", err)
+		}
+		p := make([]byte, h.Length)
+		if _, err := readFull(conn, p); err != nil {
+			t.Fatalf("read payload: %v", err)
+		}
+		if h.OpCode == ws.OpPong {
+			continue
+		}
+		return wsutil.Message{OpCode: h.OpCode, Payload: p}
+	}
+}
+
+func readFull(conn net.Conn, p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := conn.Read(p[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// expectClose reads until a close frame and checks its code.
+func expectClose(t *testing.T, conn net.Conn, want ws.StatusCode) string {
+	t.Helper()
+	m := readMsg(t, conn)
+	if m.OpCode != ws.OpClose {
+		t.Fatalf("got %v %q, want a close frame", m.OpCode, m.Payload)
+	}
+	code, reason := ws.ParseCloseFrameData(m.Payload)
+	if code != want {
+		t.Fatalf("close code %d (%q), want %d", code, reason, want)
+	}
+	return reason
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -1,0 +1,233 @@
+package proxy
+
+import (
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/valyala/bytebufferpool"
+	"golang.org/x/sys/unix"
+
+	"github.com/sidecast/sidecast/proxy/netpoll"
+	"github.com/sidecast/sidecast/proxy/wsframe"
+)
+
+// side names which end of a session a leg is.
+type side uint8
+
+const (
+	clientSide   side = iota // the client's connection; we are its server
+	upstreamSide             // the backend connection; we are its client
+)
+
+// maxReadsPerReady bounds the reads one readiness event may do, so one busy
+// connection cannot hold a worker; level-triggered re-arming brings it back.
+const maxReadsPerReady = 8
+
+// scratchPool holds the read buffers workers borrow while serving a leg, so an
+// idle leg holds no read buffer.
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// wsLeg is one WebSocket connection of a session, registered in the poller. It
+// is a netpoll.Handler (its socket is ready), a wsframe.Handler (a message or a
+// control frame arrived) and a messageSink (the other side has a message for
+// it).
+type wsLeg struct {
+	s      *session
+	side   side
+	conn   net.Conn
+	rc     syscall.RawConn
+	masked bool        // frames we send are masked: we are the client on this leg
+	peer   messageSink // where this leg's messages go
+
+	// Bound once so a raw read or write allocates no closure.
+	readFn, writeFn func(uintptr) bool
+
+	rmu  sync.Mutex // held while serving a readiness event; guards the fields below
+	dec  wsframe.Decoder
+	rbuf []byte
+	rn   int
+	rerr error
+
+	wmu        sync.Mutex // guards the write state below
+	key        netpoll.Key
+	registered bool
+	out        *bytebufferpool.ByteBuffer // queued frames, nil when empty
+	off        int                        // bytes of out already written
+	wsrc       []byte
+	wn         int
+	werr       error
+	wantOut    bool // armed for writability
+	closing    bool // close frame queued: close the socket once it is flushed
+	closed     bool
+	timer      *time.Timer // forces the close if flushing takes too long
+}
+
+func newLeg(s *session, sd side, conn net.Conn) (*wsLeg, error) {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return nil, netpoll.ErrNoFD
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	l := &wsLeg{s: s, side: sd, conn: conn, rc: rc, masked: sd == upstreamSide}
+	l.dec.FromClient = sd == clientSide
+	l.dec.MaxPayload = s.srv.cfg.MaxPayload
+	l.readFn = l.rawRead
+	l.writeFn = l.rawWrite
+	return l, nil
+}
+
+func (l *wsLeg) rawRead(fd uintptr) bool {
+	l.rn, l.rerr = unix.Read(int(fd), l.rbuf)
+	return true
+}
+
+func (l *wsLeg) rawWrite(fd uintptr) bool {
+	l.wn, l.werr = unix.Write(int(fd), l.wsrc)
+	return true
+}
+
+// register adds the leg to the poller and relays bytes that were read ahead
+// during the handshake. Holding rmu keeps a readiness event from overtaking
+// them.
+func (l *wsLeg) register(buffered []byte) error {
+	l.rmu.Lock()
+	defer l.rmu.Unlock()
+	k, err := l.s.srv.poller.Add(l.conn.(syscall.Conn), netpoll.EventRead, l)
+	if err != nil {
+		return err
+	}
+	l.wmu.Lock()
+	l.key, l.registered = k, true
+	l.wmu.Unlock()
+	if len(buffered) > 0 && !l.consume(buffered) {
+		return nil
+	}
+	l.rearm()
+	return nil
+}
+
+// Ready serves one readiness event.
+func (l *wsLeg) Ready(ev netpoll.Event) {
+	l.rmu.Lock()
+	defer l.rmu.Unlock()
+	if ev&netpoll.EventWrite != 0 {
+		if err := l.Flush(); err != nil {
+			l.s.onLost(l)
+			return
+		}
+	}
+	if ev&netpoll.EventRead != 0 && !l.isClosing() {
+		if !l.readReady() {
+			return
+		}
+	}
+	l.rearm()
+}
+
+// readReady reads what the socket holds and relays it; false means the
+// session is ending.
+func (l *wsLeg) readReady() bool {
+	bp := scratchPool.Get().(*[]byte)
+	l.rbuf = *bp
+	ok := l.readLoop()
+	l.rbuf = nil
+	scratchPool.Put(bp)
+	return ok
+}
+
+func (l *wsLeg) readLoop() bool {
+	for range maxReadsPerReady {
+		if err := l.rc.Read(l.readFn); err != nil {
+			l.s.onLost(l)
+			return false
+		}
+		n, err := l.rn, l.rerr
+		if n > 0 && !l.consume(l.rbuf[:n]) {
+			return false
+		}
+		switch {
+		case err == unix.EAGAIN || err == unix.EINTR:
+			return true
+		case err != nil || n <= 0:
+			l.s.onLost(l)
+			return false
+		case n < len(l.rbuf):
+			return true
+		}
+	}
+	return true
+}
+
+// consume decodes p, relays its messages and flushes them to the peer.
+func (l *wsLeg) consume(p []byte) bool {
+	if err := l.dec.Feed(p, l); err != nil {
+		l.s.onReadError(l, err)
+		return false
+	}
+	if err := l.peer.Flush(); err != nil {
+		l.s.onReadError(l, err)
+		return false
+	}
+	return true
+}
+
+// OnMessage relays a whole message to the other side.
+func (l *wsLeg) OnMessage(op ws.OpCode, p []byte) error {
+	l.s.count(l.side, len(p))
+	return l.peer.WriteMessage(op, p)
+}
+
+// OnControl answers pings itself and turns a close frame into the session's
+// close.
+func (l *wsLeg) OnControl(op ws.OpCode, p []byte) error {
+	switch op {
+	case ws.OpPing:
+		return l.WriteMessage(ws.OpPong, p)
+	case ws.OpClose:
+		code, reason := wsframe.ParseClose(p)
+		l.s.onCloseFrame(l, code, string(reason))
+		return errStop
+	}
+	return nil
+}
+
+func (l *wsLeg) isClosing() bool {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	return l.closing || l.closed
+}
+
+// rearm asks the poller for the next event this leg wants.
+func (l *wsLeg) rearm() {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	l.armLocked()
+}
+
+func (l *wsLeg) armLocked() {
+	if l.closed || !l.registered {
+		return
+	}
+	if ev := l.interestLocked(); ev != 0 {
+		_ = l.s.srv.poller.Arm(l.key, ev)
+	}
+}
+
+// interestLocked: read unless closing (a closing leg ignores what it is sent),
+// write while bytes are queued.
+func (l *wsLeg) interestLocked() netpoll.Event {
+	var ev netpoll.Event
+	if !l.closing {
+		ev |= netpoll.EventRead
+	}
+	if l.out != nil && l.off < len(l.out.B) {
+		ev |= netpoll.EventWrite
+	}
+	return ev
+}

@@ -1,0 +1,162 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gobwas/ws"
+)
+
+// identityHeaders are the client's request headers a backend uses to know who
+// connects; they are forwarded on the upstream upgrade.
+var identityHeaders = []string{"Cookie", "Authorization", "Origin", "User-Agent"}
+
+// upstreamConn is a backend WebSocket connection right after its upgrade.
+type upstreamConn struct {
+	conn     net.Conn
+	buffered []byte // frames the backend sent right behind its 101 response
+	protocol string // subprotocol the backend chose, "" if none
+}
+
+// dialError is a failed backend upgrade; status is the backend's HTTP answer
+// when it gave one.
+type dialError struct {
+	status int
+	err    error
+}
+
+func (e *dialError) Error() string { return fmt.Sprintf("proxy: dial backend: %v", e.err) }
+func (e *dialError) Unwrap() error { return e.err }
+
+// dialUpstream opens the backend leg for client request r.
+func (s *Server) dialUpstream(ctx context.Context, r *http.Request) (*upstreamConn, error) {
+	de := &dialError{}
+	d := ws.Dialer{
+		Timeout:   s.cfg.DialTimeout,
+		Protocols: offeredProtocols(r.Header),
+		Header:    ws.HandshakeHeaderHTTP(upstreamHeader(r)),
+		OnStatusError: func(status int, _ []byte, _ io.Reader) {
+			de.status = status
+		},
+	}
+	conn, br, hs, err := d.Dial(ctx, s.upstreamURL(r).String())
+	if err != nil {
+		de.err = err
+		return nil, de
+	}
+	up := &upstreamConn{conn: conn, protocol: hs.Protocol}
+	if br != nil {
+		up.buffered, err = drainReader(br)
+		ws.PutReader(br)
+		if err != nil {
+			conn.Close()
+			return nil, &dialError{err: err}
+		}
+	}
+	return up, nil
+}
+
+// upstreamURL is the backend URL with the client's path and query.
+func (s *Server) upstreamURL(r *http.Request) *url.URL {
+	u := *s.cfg.Backend
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	}
+	u.Path = joinPath(u.Path, r.URL.Path)
+	u.RawPath = ""
+	u.RawQuery = r.URL.RawQuery
+	return &u
+}
+
+func joinPath(base, p string) string {
+	switch {
+	case base == "" || base == "/":
+		if p == "" {
+			return "/"
+		}
+		return p
+	case strings.HasSuffix(base, "/") && strings.HasPrefix(p, "/"):
+		return base + p[1:]
+	case !strings.HasSuffix(base, "/") && !strings.HasPrefix(p, "/") && p != "":
+		return base + "/" + p
+	}
+	return base + p
+}
+
+// upstreamHeader builds the backend upgrade's extra headers from the client's
+// request. Only identity headers and X-Forwarded-* are sent, so a client's
+// X-Sidecast-* headers never reach the backend.
+func upstreamHeader(r *http.Request) http.Header {
+	h := make(http.Header, len(identityHeaders)+3)
+	for _, k := range identityHeaders {
+		if v := r.Header.Values(k); len(v) > 0 {
+			h[k] = v
+		}
+	}
+	h.Set("X-Forwarded-For", forwardedFor(r))
+	proto := "http"
+	if r.TLS != nil {
+		proto = "https"
+	}
+	h.Set("X-Forwarded-Proto", proto)
+	h.Set("X-Forwarded-Host", r.Host)
+	return h
+}
+
+// forwardedFor appends the client's address to any X-Forwarded-For it sent.
+func forwardedFor(r *http.Request) string {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	if prior := r.Header.Values("X-Forwarded-For"); len(prior) > 0 {
+		return strings.Join(prior, ", ") + ", " + ip
+	}
+	return ip
+}
+
+func offeredProtocols(h http.Header) []string {
+	var out []string
+	for _, v := range h.Values("Sec-WebSocket-Protocol") {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// drainReader returns the bytes br holds, so nothing read ahead of the relay
+// is lost.
+func drainReader(br *bufio.Reader) ([]byte, error) {
+	n := br.Buffered()
+	if n == 0 {
+		return nil, nil
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(br, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// statusFor maps a failed dial to the HTTP status the client gets: the
+// backend's own 4xx refusal, otherwise 502.
+func statusFor(err error) int {
+	var de *dialError
+	if errors.As(err, &de) && de.status >= 400 && de.status < 500 {
+		return de.status
+	}
+	return http.StatusBadGateway
+}
