@@ -76,6 +76,9 @@ func (b *MemoryBus) Publish(ch Channel, msg []byte) error {
 	if b.closed() {
 		return ErrClosed
 	}
+	if !validChannel(ch) {
+		return ErrBadChannel
+	}
 	b.hub.mu.RLock()
 	defer b.hub.mu.RUnlock()
 	var err error

@@ -1,0 +1,138 @@
+package fanout
+
+import (
+	"context"
+	"time"
+)
+
+// loop is the registry goroutine: heartbeats, polls, announcements.
+func (r *Registry) loop() {
+	defer close(r.stopped)
+	beat := time.NewTicker(r.cfg.HeartbeatInterval)
+	defer beat.Stop()
+	poll := time.NewTicker(r.cfg.PollInterval)
+	defer poll.Stop()
+	r.poll()
+	for {
+		select {
+		case <-r.done:
+			return
+		case <-beat.C:
+			r.beat()
+		case <-poll.C:
+			r.poll()
+		case msg := <-r.announce:
+			r.announced(msg)
+		}
+	}
+}
+
+// beat refreshes this node's record.
+func (r *Registry) beat() {
+	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.HeartbeatInterval)
+	defer cancel()
+	if err := r.bus.PutPresence(ctx, r.bus.NodeID(), r.record, r.cfg.TTL); err != nil {
+		r.cfg.Logger.Warn("fanout: heartbeat not stored", "err", err)
+	}
+}
+
+// poll lists the live records and reconciles the peer table with them.
+func (r *Registry) poll() {
+	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.PollInterval+r.cfg.HeartbeatInterval)
+	defer cancel()
+	live := make(map[string]Peer)
+	var env Envelope
+	err := r.bus.ListPresence(ctx, func(id string, record []byte) {
+		if id == r.bus.NodeID() {
+			return
+		}
+		if err := env.Decode(record); err != nil || env.Kind != KindHeartbeat || string(env.Sender) != id {
+			r.cfg.Logger.Warn("fanout: ignoring unreadable presence record", "node", id, "err", err)
+			return
+		}
+		live[id] = Peer{ID: id, Epoch: env.Epoch, Address: string(env.Payload)}
+	})
+	if err != nil {
+		// Without a listing nothing is known to have died: keep the table.
+		r.cfg.Logger.Warn("fanout: peer listing failed", "err", err)
+		return
+	}
+	for id, p := range r.snapshot() {
+		if _, ok := live[id]; !ok {
+			r.down(p, "expired")
+		}
+	}
+	for _, p := range live {
+		r.up(p, "heartbeat")
+	}
+}
+
+// onAnnouncement runs on the bus's delivery goroutine: it copies the
+// envelope and hands it to the loop without blocking.
+func (r *Registry) onAnnouncement(env *Envelope) {
+	if string(env.Sender) == r.bus.NodeID() {
+		return
+	}
+	select {
+	case r.announce <- append([]byte(nil), env.Raw...):
+	default:
+	}
+}
+
+// announced applies an arrival or departure from the cluster channel.
+func (r *Registry) announced(msg []byte) {
+	var env Envelope
+	if env.Decode(msg) != nil {
+		return
+	}
+	p := Peer{ID: string(env.Sender), Epoch: env.Epoch, Address: string(env.Payload)}
+	switch env.Kind {
+	case KindHeartbeat:
+		r.up(p, "announced")
+	case KindLeave:
+		if old, ok := r.Peer(p.ID); ok && old.Epoch == p.Epoch {
+			r.down(old, "left")
+		}
+	}
+}
+
+// up records p; a known id with another epoch is a restart.
+func (r *Registry) up(p Peer, reason string) {
+	old, known := r.Peer(p.ID)
+	switch {
+	case known && old.Epoch == p.Epoch:
+		if old.Address != p.Address {
+			r.set(p)
+		}
+		return
+	case known && p.Epoch < old.Epoch:
+		return // a stale record or announcement of an earlier boot
+	case known:
+		r.down(old, "restarted")
+	}
+	r.set(p)
+	r.cfg.OnChange(PeerEvent{Kind: PeerUp, Peer: p, Reason: reason})
+}
+
+func (r *Registry) down(p Peer, reason string) {
+	r.mu.Lock()
+	delete(r.peers, p.ID)
+	r.mu.Unlock()
+	r.cfg.OnChange(PeerEvent{Kind: PeerDown, Peer: p, Reason: reason})
+}
+
+func (r *Registry) set(p Peer) {
+	r.mu.Lock()
+	r.peers[p.ID] = p
+	r.mu.Unlock()
+}
+
+func (r *Registry) snapshot() map[string]Peer {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make(map[string]Peer, len(r.peers))
+	for id, p := range r.peers {
+		out[id] = p
+	}
+	return out
+}
