@@ -256,3 +256,31 @@ func FuzzParseNginx(f *testing.F) {
 		}
 	})
 }
+
+// TestNginxConfSettings checks the proxy settings that the live test cannot
+// tell apart on loopback: the reference guide's timeouts for long-lived
+// connections, and no response buffering (long-polling answers must not
+// wait in nginx).
+func TestNginxConfSettings(t *testing.T) {
+	f := loadNginxFacts(t)
+	want := map[string]string{
+		"proxy_http_version":    "1.1",
+		"proxy_read_timeout":    "3600s",
+		"proxy_send_timeout":    "3600s",
+		"proxy_connect_timeout": "60s",
+		"proxy_buffering":       "off",
+		"proxy_cache":           "off",
+	}
+	for name, v := range want {
+		t.Run(name, func(t *testing.T) {
+			if got := f.directives[name]; got != v {
+				t.Errorf("location %s %q, want %q", name, got, v)
+			}
+		})
+	}
+	for _, h := range []string{"Upgrade", "Connection", "Host", "X-Real-IP", "X-Forwarded-For", "X-Forwarded-Proto"} {
+		if _, ok := f.headers[h]; !ok {
+			t.Errorf("no proxy_set_header %s", h)
+		}
+	}
+}
