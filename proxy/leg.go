@@ -30,12 +30,24 @@ const maxReadsPerReady = 8
 // idle leg holds no read buffer.
 var scratchPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
+// legOwner is what a leg reports to: the WebSocket session that holds it, or
+// an Engine.IO session (which gives each of its legs its own small owner).
+type legOwner interface {
+	server() *Server
+	onLost(l *wsLeg)
+	onReadError(l *wsLeg, err error)
+	count(sd side, n int)
+	onCloseFrame(l *wsLeg, code ws.StatusCode, reason string)
+	legClosed()
+}
+
 // wsLeg is one WebSocket connection of a session, registered in the poller. It
 // is a netpoll.Handler (its socket is ready), a wsframe.Handler (a message or a
 // control frame arrived) and a messageSink (the other side has a message for
 // it).
 type wsLeg struct {
-	s      *session
+	s      legOwner
+	srv    *Server
 	side   side
 	conn   net.Conn
 	rc     syscall.RawConn
@@ -65,7 +77,7 @@ type wsLeg struct {
 	timer      *time.Timer // forces the close if flushing takes too long
 }
 
-func newLeg(s *session, sd side, conn net.Conn) (*wsLeg, error) {
+func newLeg(s legOwner, sd side, conn net.Conn) (*wsLeg, error) {
 	sc, ok := conn.(syscall.Conn)
 	if !ok {
 		return nil, netpoll.ErrNoFD
@@ -74,9 +86,9 @@ func newLeg(s *session, sd side, conn net.Conn) (*wsLeg, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &wsLeg{s: s, side: sd, conn: conn, rc: rc, masked: sd == upstreamSide}
+	l := &wsLeg{s: s, srv: s.server(), side: sd, conn: conn, rc: rc, masked: sd == upstreamSide}
 	l.dec.FromClient = sd == clientSide
-	l.dec.MaxPayload = s.srv.cfg.MaxPayload
+	l.dec.MaxPayload = l.srv.cfg.MaxPayload
 	l.readFn = l.rawRead
 	l.writeFn = l.rawWrite
 	return l, nil
@@ -98,7 +110,7 @@ func (l *wsLeg) rawWrite(fd uintptr) bool {
 func (l *wsLeg) register(buffered []byte) error {
 	l.rmu.Lock()
 	defer l.rmu.Unlock()
-	k, err := l.s.srv.poller.Add(l.conn.(syscall.Conn), netpoll.EventRead, l)
+	k, err := l.srv.poller.Add(l.conn.(syscall.Conn), netpoll.EventRead, l)
 	if err != nil {
 		return err
 	}
@@ -215,7 +227,7 @@ func (l *wsLeg) armLocked() {
 		return
 	}
 	if ev := l.interestLocked(); ev != 0 {
-		_ = l.s.srv.poller.Arm(l.key, ev)
+		_ = l.srv.poller.Arm(l.key, ev)
 	}
 }
 

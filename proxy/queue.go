@@ -22,7 +22,7 @@ func (l *wsLeg) WriteMessage(op ws.OpCode, p []byte) error {
 	if l.closing || l.closed {
 		return ErrClosed
 	}
-	if l.queuedLocked()+wsframe.HeaderSize(len(p), l.masked)+len(p) > l.s.srv.cfg.WriteQueueBytes {
+	if l.queuedLocked()+wsframe.HeaderSize(len(p), l.masked)+len(p) > l.srv.cfg.WriteQueueBytes {
 		return ErrQueueFull
 	}
 	l.bufLocked().B = wsframe.AppendFrame(l.out.B, op, true, p, l.masked)
@@ -128,7 +128,7 @@ func (l *wsLeg) shutdownLocked() {
 	}
 	l.closed, l.closing = true, true
 	if l.registered {
-		_ = l.s.srv.poller.Remove(l.key)
+		_ = l.srv.poller.Remove(l.key)
 	}
 	_ = l.conn.Close()
 	if l.out != nil {

@@ -35,6 +35,8 @@ type session struct {
 	legsClosed atomic.Int32
 }
 
+func (s *session) server() *Server { return s.srv }
+
 func newSession(srv *Server, clientConn, upConn net.Conn) (*session, error) {
 	s := &session{srv: srv}
 	var err error
