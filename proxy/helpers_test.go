@@ -14,7 +14,7 @@ import (
 )
 
 // newProxy starts a Server in front of backend on a loopback listener.
-func newProxy(t *testing.T, backend *url.URL, mod func(*Config)) (*Server, string) {
+func newProxy(t testing.TB, backend *url.URL, mod func(*Config)) (*Server, string) {
 	t.Helper()
 	cfg := Config{Backend: backend}
 	if mod != nil {
