@@ -116,6 +116,7 @@ func (c RedisConfig) Options(log *slog.Logger) (*redis.Options, error) {
 		WriteTimeout:    timeout,
 		PoolTimeout:     timeout,
 		MaxRetries:      -1, // a retried pipeline could publish twice or out of order
+		DialerRetries:   1,  // the bus's own loops retry, with backoff and a log line each
 		DisableIdentity: true,
 		MaintNotificationsConfig: &maintnotifications.Config{
 			Mode: maintnotifications.ModeDisabled,
