@@ -79,7 +79,7 @@ func TestDockerfile(t *testing.T) {
 			}
 		}},
 		{"non-root numeric user", func(t *testing.T) { checkUser(t, final) }},
-		{"exposed ports", func(t *testing.T) { checkExpose(t, final, "3000", "9090") }},
+		{"exposed ports", func(t *testing.T) { checkExpose(t, final, defaultPorts(t)...) }},
 		{"entrypoint is the built binary", func(t *testing.T) {
 			bin := entrypoint(t, final)[0]
 			if !stageCopies(final, "--from="+build.Name) || !stageCopies(final, bin) {
@@ -121,6 +121,9 @@ func checkModuleLayer(t *testing.T, build stage) {
 			modCopy = i
 		case in.Cmd == "RUN" && strings.Contains(in.Args, "go mod download"):
 			download = i
+			if strings.Contains(in.Args, "--mount=type=cache") {
+				t.Errorf("line %d: modules downloaded into a cache mount are not kept in the layer", in.Line)
+			}
 		case in.Cmd == "COPY" && strings.HasPrefix(in.Args, ". "):
 			srcCopy = i
 		}
@@ -164,6 +167,20 @@ func checkUser(t *testing.T, final stage) {
 			t.Errorf("USER %s: want non-zero numeric ids (Kubernetes runAsNonRoot checks numbers)", user)
 		}
 	}
+}
+
+// defaultPorts are SERVER_PORT's and METRICS_PORT's defaults: from
+// sidecast's Config where it declares them, else DESIGN §9's.
+func defaultPorts(t *testing.T) []string {
+	t.Helper()
+	declared := configEnv(t, filepath.Join(repoRoot(t), configSourceDir))
+	ports := []string{"3000", "9090"}
+	for i, name := range []string{"SERVER_PORT", "METRICS_PORT"} {
+		if def := declared[name]; def != "" {
+			ports[i] = def
+		}
+	}
+	return ports
 }
 
 func checkExpose(t *testing.T, st stage, ports ...string) {

@@ -45,10 +45,11 @@ var pendingEnv = map[string]string{
 // environment (house style).
 const configSourceDir = "."
 
-// configEnvNames returns every environment name declared by `env` struct
-// tags in the Go source of dir (tests excluded), with the prefixes that
-// `envPrefix` tags put on nested structs, as caarlos0/env resolves them.
-func configEnvNames(t *testing.T, dir string) map[string]bool {
+// configEnv maps every environment name declared by `env` struct tags in
+// the Go source of dir (tests excluded) to its `envDefault`, with the
+// prefixes that `envPrefix` tags put on nested structs, as caarlos0/env
+// resolves them.
+func configEnv(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	structs := parseStructs(t, dir)
 	nested := map[string]bool{}
@@ -59,7 +60,7 @@ func configEnvNames(t *testing.T, dir string) map[string]bool {
 			}
 		}
 	}
-	names := map[string]bool{}
+	names := map[string]string{}
 	for name, st := range structs {
 		if !nested[name] {
 			collectEnv(structs, st, "", names, 0)
@@ -102,7 +103,7 @@ func parseStructs(t *testing.T, dir string) map[string]*ast.StructType {
 // collectEnv adds st's env names under prefix, descending into fields whose
 // type is another struct of the package (env does so with or without an
 // envPrefix tag).
-func collectEnv(structs map[string]*ast.StructType, st *ast.StructType, prefix string, names map[string]bool, depth int) {
+func collectEnv(structs map[string]*ast.StructType, st *ast.StructType, prefix string, names map[string]string, depth int) {
 	if depth > 8 {
 		return // a self-referencing type; env would not descend either
 	}
@@ -114,7 +115,7 @@ func collectEnv(structs map[string]*ast.StructType, st *ast.StructType, prefix s
 		}
 		name, _, _ := strings.Cut(tag.Get("env"), ",")
 		if name != "" && name != "-" {
-			names[prefix+name] = true
+			names[prefix+name] = tag.Get("envDefault")
 		}
 	}
 }
@@ -147,10 +148,14 @@ func localTypeName(e ast.Expr) string {
 // main declares none, since then nothing can be checked.
 func sidecastEnv(t *testing.T) map[string]bool {
 	t.Helper()
-	names := configEnvNames(t, filepath.Join(repoRoot(t), configSourceDir))
-	if len(names) == 0 {
+	declared := configEnv(t, filepath.Join(repoRoot(t), configSourceDir))
+	if len(declared) == 0 {
 		t.Fatal("package main declares no `env` struct tags: sidecast's configuration struct " +
 			"(config.go) is needed to check the deployment artefacts' environment names")
+	}
+	names := map[string]bool{}
+	for name := range declared {
+		names[name] = true
 	}
 	for name := range pendingEnv {
 		names[name] = true
@@ -179,24 +184,27 @@ func checkEnvNames(t *testing.T, where string, names []string) {
 }
 
 func TestPendingEnvStillPending(t *testing.T) {
-	declared := configEnvNames(t, filepath.Join(repoRoot(t), configSourceDir))
+	declared := configEnv(t, filepath.Join(repoRoot(t), configSourceDir))
 	for name, why := range pendingEnv {
-		if declared[name] {
+		if _, ok := declared[name]; ok {
 			t.Errorf("%s is declared in package main now: remove it from pendingEnv (%s)", name, why)
 		}
 	}
 }
 
 func TestConfigEnvNamesFromSource(t *testing.T) {
-	got := configEnvNames(t, filepath.Join("testdata", "configsrc"))
+	got := configEnv(t, filepath.Join("testdata", "configsrc"))
 	want := []string{"A_PLAIN", "A_WITH_OPTS", "NESTED_INNER", "BARE_INNER", "PTR_INNER"}
 	for _, n := range want {
-		if !got[n] {
+		if _, ok := got[n]; !ok {
 			t.Errorf("name %s not found; got %v", n, got)
 		}
 	}
+	if got["A_WITH_OPTS"] != "1" || got["A_PLAIN"] != "" {
+		t.Errorf("defaults %q %q, want 1 and empty", got["A_WITH_OPTS"], got["A_PLAIN"])
+	}
 	for _, n := range []string{"INNER", "SKIPPED", "-", "TEST_ONLY"} {
-		if got[n] {
+		if _, ok := got[n]; ok {
 			t.Errorf("name %s should not be collected; got %v", n, got)
 		}
 	}
