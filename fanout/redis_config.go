@@ -171,7 +171,8 @@ func (c RedisConfig) mergeURL(ep endpoint) (endpoint, error) {
 	case "rediss":
 		ep.tls = true
 	default:
-		return ep, configErr("REDIS_URL", "scheme %q is not redis or rediss; %s", u.Scheme, urlShape)
+		// The scheme is not quoted: in "user:pw@host" it is the user name.
+		return ep, configErr("REDIS_URL", "the scheme is not redis or rediss; %s", urlShape)
 	}
 	if u.Hostname() == "" {
 		return ep, configErr("REDIS_URL", "no host; %s", urlShape)
@@ -195,7 +196,8 @@ func (c RedisConfig) mergeURL(ep endpoint) (endpoint, error) {
 	if path := strings.Trim(u.Path, "/"); path != "" {
 		n, err := strconv.Atoi(path)
 		if err != nil || n < 0 {
-			return ep, configErr("REDIS_URL", "path %q is not a database number; %s", path, urlShape)
+			// The path is not quoted: in a malformed URL it may hold the password.
+			return ep, configErr("REDIS_URL", "the path is not a database number; %s", urlShape)
 		}
 		ep.db = n
 	}

@@ -131,3 +131,22 @@ func TestValidateNames(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRedisURL: whatever REDIS_URL holds, an error never repeats any of it,
+// so a password anywhere in a malformed URL cannot reach a log.
+func FuzzRedisURL(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"redis://user:", "@h:1"}, {"redis://h/:", "@x"}, {"", "@host"}, {"redis://:", "%zz@h"},
+		{"http://u:", "@h"}, {"rediss://u:", "@h:99999/3"}, {"redis://[::1]:", "@h"}, {"redis://h#:", "@x"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	const marker = "Zq9xKw"
+	f.Fuzz(func(t *testing.T, before, after string) {
+		raw := before + marker + after
+		_, err := RedisConfig{URL: raw}.Options(testLogger(nil))
+		if err != nil && strings.Contains(err.Error(), marker) {
+			t.Fatalf("error repeats part of REDIS_URL %q: %v", raw, err)
+		}
+	})
+}
