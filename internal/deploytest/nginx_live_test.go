@@ -91,9 +91,8 @@ func TestNginxInFrontOfNodes(t *testing.T) {
 			count[s.Node]++
 		}
 		t.Logf("requests per node: %v", count)
-		// Each nginx worker alternates between the nodes on its own, so
-		// the split need not be exact; a quarter each is far from what
-		// any client-pinning method would give.
+		// Round-robin alternates; a quarter each leaves room for nginx
+		// details and is still far from what client pinning gives.
 		for _, b := range backends {
 			if count[b.name] < requests/4 {
 				t.Errorf("node %s got %d of %d requests: not round-robin", b.name, count[b.name], requests)

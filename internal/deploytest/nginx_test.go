@@ -30,8 +30,8 @@ func nginxBinary(t *testing.T) string {
 
 // localNginxConf writes a copy of the example configuration into dir that
 // runs on this machine: the compose service names in the upstream become
-// the given loopback addresses, in order; nginx listens on listen; its
-// temporary files stay in dir. It returns the copy's path.
+// the given loopback addresses, in order; nginx listens on listen with one
+// worker; its temporary files stay in dir. It returns the copy's path.
 func localNginxConf(t *testing.T, dir string, upstream []string, listen string) string {
 	t.Helper()
 	src := readRepoFile(t, "examples/nginx/nginx.conf")
@@ -47,6 +47,9 @@ func localNginxConf(t *testing.T, dir string, upstream []string, listen string) 
 		src = mustReplace(t, src, "server "+s+";", "server "+upstream[i]+";")
 	}
 	src = mustReplace(t, src, "listen "+facts.listen[0]+" ", "listen "+listen+" ")
+	// One worker: each worker keeps its own round-robin position, so with
+	// many cores a few requests could all start at the first node.
+	src = mustReplace(t, src, "worker_processes auto;", "worker_processes 1;")
 	var temps strings.Builder
 	for _, kind := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
 		fmt.Fprintf(&temps, "\n    %s_temp_path %s;", kind, filepath.Join(dir, kind))
