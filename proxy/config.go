@@ -12,7 +12,7 @@ import (
 // Protocol is what clients and the backend speak.
 type Protocol string
 
-// Protocols. Only ProtocolWebSocket is served by this version.
+// Protocols. ProtocolSocketIO terminates Engine.IO v4 on SocketIOPath.
 const (
 	ProtocolWebSocket Protocol = "websocket"
 	ProtocolSocketIO  Protocol = "socketio"
@@ -34,6 +34,9 @@ const (
 type Config struct {
 	// Protocol is what clients speak; "" means ProtocolWebSocket.
 	Protocol Protocol
+	// SocketIOPath is where Engine.IO is served with ProtocolSocketIO; ""
+	// means DefaultSocketIOPath ("/socket.io/").
+	SocketIOPath string
 	// Backend is the backend's base URL (http, https, ws or wss). WebSocket
 	// sessions are dialed at its host with the client's path and query appended
 	// to its path; other requests are reverse-proxied to it.
@@ -67,7 +70,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Protocol == "" {
 		c.Protocol = ProtocolWebSocket
 	}
-	if c.Protocol != ProtocolWebSocket {
+	if c.Protocol != ProtocolWebSocket && c.Protocol != ProtocolSocketIO {
 		return c, fmt.Errorf("%w: %q", ErrUnsupportedProtocol, c.Protocol)
 	}
 	if err := checkBackend(c.Backend); err != nil {

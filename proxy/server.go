@@ -19,6 +19,7 @@ type Server struct {
 	log    *slog.Logger
 	poller *netpoll.Poller
 	rp     *httputil.ReverseProxy
+	eio    *eioServer // Engine.IO termination, with ProtocolSocketIO only
 	stats  counters
 	active atomic.Int64 // sessions holding a MaxConnections slot
 
@@ -38,18 +39,26 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy: start poller: %w", err)
 	}
-	return &Server{
+	srv := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,
 		poller:   p,
 		rp:       newReverseProxy(cfg.Backend, cfg.Logger),
 		sessions: make(map[*session]struct{}),
-	}, nil
+	}
+	if cfg.Protocol == ProtocolSocketIO {
+		srv.eio = newEIOServer(srv, cfg.SocketIOPath)
+	}
+	return srv, nil
 }
 
 // ServeHTTP upgrades WebSocket requests into relayed sessions and
 // reverse-proxies everything else to the backend.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.eio != nil && s.eio.matches(r) {
+		s.eio.serveHTTP(w, r)
+		return
+	}
 	if !isUpgrade(r) {
 		s.rp.ServeHTTP(w, r)
 		return
@@ -64,8 +73,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Sessions returns the number of open proxied sessions.
 func (s *Server) Sessions() int {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.sessions)
+	n := len(s.sessions)
+	s.mu.Unlock()
+	if s.eio != nil {
+		n += s.eio.count()
+	}
+	return n
 }
 
 // Stats returns a snapshot of the counters.
@@ -94,6 +107,9 @@ func (s *Server) shutdown() {
 	for _, sess := range list {
 		sess.client.forceClose()
 		sess.upstream.forceClose()
+	}
+	if s.eio != nil {
+		s.eio.close()
 	}
 	_ = s.poller.Close()
 }

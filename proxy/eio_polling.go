@@ -1,0 +1,204 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/valyala/bytebufferpool"
+
+	"github.com/sidecast/sidecast/proxy/engineio"
+)
+
+// serve answers a request for an existing session.
+func (s *eioSession) serve(w http.ResponseWriter, r *http.Request, transport string) {
+	if transport == "websocket" {
+		s.serveUpgrade(w, r)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		s.servePoll(w, r)
+	case http.MethodPost:
+		s.servePost(w, r)
+	default:
+		writeEIOError(w, engineio.CodeBadRequest)
+	}
+}
+
+// startPolling answers the handshake GET with the open packet.
+func (s *eioSession) startPolling(w http.ResponseWriter, r *http.Request, buffered []byte) {
+	s.learnCORS(r)
+	if !s.startUpstream(buffered) {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	s.writePayload(w, s.appendOpen(nil, []string{"websocket"}))
+}
+
+// servePoll is the long-polling GET: it waits until the session has
+// something for the client (or closes) and sends it all as one payload.
+func (s *eioSession) servePoll(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.state == eioWebSocket {
+		s.mu.Unlock()
+		writeEIOError(w, engineio.CodeBadRequest)
+		return
+	}
+	if s.getBusy {
+		s.mu.Unlock()
+		s.close("transport error")
+		writeEIOError(w, engineio.CodeBadRequest)
+		return
+	}
+	s.getBusy = true
+	for (s.poll == nil || len(s.poll.B) == 0) && s.state == eioPolling {
+		if s.wake == nil {
+			s.wake = make(chan struct{})
+		}
+		wake := s.wake
+		s.mu.Unlock()
+		select {
+		case <-wake:
+		case <-r.Context().Done():
+			s.mu.Lock()
+			s.getBusy = false
+			s.mu.Unlock()
+			// The reference server ends the session when a pending poll is
+			// dropped ("poll connection closed prematurely").
+			s.close("transport close")
+			return
+		}
+		s.mu.Lock()
+	}
+	out := s.poll
+	s.poll = nil
+	s.getBusy = false
+	closed := s.state == eioClosed
+	s.mu.Unlock()
+	if out == nil || len(out.B) == 0 {
+		if out != nil {
+			bytebufferpool.Put(out)
+		}
+		if closed {
+			// The close packet travels alone, after what was queued: the
+			// client handles a payload's Socket.IO packets on a later tick
+			// than a close packet and would lose them.
+			s.writePayload(w, engineio.ClosePacket)
+			return
+		}
+		s.writePayload(w, engineio.NoopPacket) // upgraded meanwhile
+		return
+	}
+	s.writePayload(w, out.B)
+	bytebufferpool.Put(out)
+}
+
+// servePost decodes a polling payload from the client and relays it.
+func (s *eioSession) servePost(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	switch {
+	case s.state != eioPolling:
+		s.mu.Unlock()
+		writeEIOError(w, engineio.CodeBadRequest)
+		return
+	case s.postBusy:
+		s.mu.Unlock()
+		s.close("transport error")
+		writeEIOError(w, engineio.CodeBadRequest)
+		return
+	}
+	s.postBusy = true
+	s.mu.Unlock()
+	code := s.relayPost(r)
+	s.mu.Lock()
+	s.postBusy = false
+	s.mu.Unlock()
+	if code != http.StatusOK {
+		s.close("transport error")
+		if code == http.StatusRequestEntityTooLarge {
+			http.Error(w, "payload too large", code)
+			return
+		}
+		writeEIOError(w, engineio.CodeBadRequest)
+		return
+	}
+	s.setCORS(w.Header())
+	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	_, _ = io.WriteString(w, "ok")
+}
+
+// relayPost reads and relays one POST body; it returns the HTTP status.
+func (s *eioSession) relayPost(r *http.Request) int {
+	limit := s.maxPayload()
+	if r.ContentLength > limit {
+		return http.StatusRequestEntityTooLarge
+	}
+	buf := bytebufferpool.Get()
+	defer bytebufferpool.Put(buf)
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return http.StatusBadRequest
+	}
+	if n > limit {
+		return http.StatusRequestEntityTooLarge
+	}
+	var d engineio.PayloadDecoder
+	d.Reset(buf.B)
+	for {
+		pkt, ok, err := d.Next()
+		if err != nil {
+			return http.StatusBadRequest
+		}
+		if !ok {
+			break
+		}
+		if err := s.clientPacket(pkt, nil); err != nil {
+			if errors.Is(err, errEIOClosed) {
+				return http.StatusOK // the client closed the session
+			}
+			return http.StatusBadRequest
+		}
+	}
+	if err := s.up.Flush(); err != nil {
+		return http.StatusBadGateway
+	}
+	return http.StatusOK
+}
+
+func (s *eioSession) maxPayload() int64 {
+	if s.hs.MaxPayload > 0 {
+		return s.hs.MaxPayload
+	}
+	return s.e.srv.cfg.MaxPayload
+}
+
+// appendPollLocked adds one packet to the payload the next GET takes.
+func (s *eioSession) appendPollLocked(pkt engineio.Packet) error {
+	if s.poll == nil {
+		s.poll = bytebufferpool.Get()
+		s.poll.B = s.poll.B[:0]
+	}
+	if len(s.poll.B)+len(pkt.Data)*4/3+8 > s.e.srv.cfg.WriteQueueBytes {
+		return ErrQueueFull
+	}
+	s.poll.B = engineio.AppendPayloadPacket(s.poll.B, pkt)
+	return nil
+}
+
+// wakeLocked releases a GET waiting for data.
+func (s *eioSession) wakeLocked() {
+	if s.wake != nil {
+		close(s.wake)
+		s.wake = nil
+	}
+}
+
+func (s *eioSession) writePayload(w http.ResponseWriter, body []byte) {
+	h := w.Header()
+	s.setCORS(h)
+	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,153 @@
+package proxy
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gobwas/ws"
+
+	"github.com/sidecast/sidecast/proxy/engineio"
+)
+
+// acceptClientWS upgrades the client's request and returns its leg, owned
+// by s, with the bytes it sent behind its handshake.
+func (s *eioSession) acceptClientWS(w http.ResponseWriter, r *http.Request) (*wsLeg, []byte, bool) {
+	u := ws.HTTPUpgrader{Timeout: s.e.srv.cfg.HandshakeTimeout}
+	conn, rw, _, err := u.Upgrade(r, w)
+	if err != nil {
+		s.e.srv.log.Debug("engine.io client upgrade failed", "err", err)
+		return nil, nil, false
+	}
+	buffered, err := drainReader(rw.Reader)
+	if err != nil {
+		conn.Close()
+		return nil, nil, false
+	}
+	_ = conn.SetDeadline(time.Time{})
+	leg, err := newLeg(&eioLegOwner{s: s}, clientSide, conn)
+	if err != nil {
+		conn.Close()
+		return nil, nil, false
+	}
+	leg.peer = &s.fromClient
+	return leg, buffered, true
+}
+
+// startWebSocket serves a session that starts on the websocket transport.
+func (s *eioSession) startWebSocket(w http.ResponseWriter, r *http.Request, buffered []byte) {
+	leg, clientBuf, ok := s.acceptClientWS(w, r)
+	if !ok {
+		s.close("transport error")
+		s.forceClose()
+		return
+	}
+	s.mu.Lock()
+	s.state, s.ws = eioWebSocket, leg
+	s.mu.Unlock()
+	_ = leg.WriteMessage(ws.OpText, s.appendOpen(nil, []string{}))
+	if !s.startUpstream(buffered) {
+		leg.forceClose()
+		return
+	}
+	if err := leg.register(clientBuf); err != nil {
+		s.close("proxy error")
+		s.forceClose()
+		return
+	}
+	_ = leg.Flush()
+}
+
+// serveUpgrade starts the polling→websocket upgrade: the new websocket
+// probes ("2probe"/"3probe") while polling goes on, and takes over on "5".
+func (s *eioSession) serveUpgrade(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	ok := s.state == eioPolling && s.probe == nil
+	s.mu.Unlock()
+	if !ok {
+		writeEIOError(w, engineio.CodeBadRequest)
+		return
+	}
+	leg, buffered, ok := s.acceptClientWS(w, r)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	if s.state != eioPolling || s.probe != nil {
+		s.mu.Unlock()
+		leg.conn.Close()
+		return
+	}
+	s.probe = leg
+	s.mu.Unlock()
+	if err := leg.register(buffered); err != nil {
+		s.dropProbe(leg)
+		leg.forceClose()
+	}
+}
+
+// probeStep handles a packet from a probing websocket.
+func (s *eioSession) probeStep(pkt engineio.Packet) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.probe == nil {
+		return errEIOProtocol
+	}
+	switch {
+	case pkt.Type == engineio.Ping && string(pkt.Data) == "probe":
+		if err := s.probe.WriteMessage(ws.OpText, engineio.ProbePong); err != nil {
+			return err
+		}
+		// A noop releases the pending GET so the client can pause polling.
+		if err := s.appendPollLocked(engineio.Packet{Type: engineio.Noop}); err != nil {
+			return err
+		}
+		s.wakeLocked()
+		return s.probe.Flush()
+	case pkt.Type == engineio.Upgrade:
+		return s.completeUpgradeLocked()
+	}
+	return errEIOProtocol
+}
+
+// completeUpgradeLocked moves the session to the websocket: what was
+// queued for polling goes out on it first, in order.
+func (s *eioSession) completeUpgradeLocked() error {
+	s.state, s.ws, s.probe = eioWebSocket, s.probe, nil
+	if s.poll != nil {
+		var d engineio.PayloadDecoder
+		d.Reset(s.poll.B)
+		var tmp []byte
+		for {
+			pkt, ok, err := d.Next()
+			if err != nil || !ok {
+				break
+			}
+			if pkt.Type == engineio.Noop {
+				continue
+			}
+			op := ws.OpText
+			if pkt.Binary {
+				op = ws.OpBinary
+			}
+			tmp = engineio.AppendPacket(tmp[:0], pkt)
+			if err := s.ws.WriteMessage(op, tmp); err != nil {
+				return err
+			}
+		}
+		s.poll.B = s.poll.B[:0]
+	}
+	s.wakeLocked()
+	return s.ws.Flush()
+}
+
+// dropProbe abandons an upgrade whose websocket failed; false when l is not
+// the probing websocket.
+func (s *eioSession) dropProbe(l *wsLeg) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.probe != l || l == nil {
+		return false
+	}
+	s.probe = nil
+	return true
+}
