@@ -1,0 +1,147 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v10"
+	"github.com/sidecast/sidecast/fanout"
+)
+
+// Config is every setting sidecast reads from the environment. The `env`,
+// `envDefault` and `help` tags are the single source of `--help` and of the
+// README's configuration table. Fields without an `env` tag are derived by
+// LoadConfig and never read from the environment.
+type Config struct {
+	RedisURL                   string `env:"REDIS_URL" help:"Redis to join, redis://[user[:password]@]host[:port][/db] or rediss:// for TLS. Wins over REDIS_HOST/PORT for what it contains." secret:"url"`
+	RedisHost                  string `env:"REDIS_HOST" help:"Redis host, when REDIS_URL is not set."`
+	RedisPort                  int    `env:"REDIS_PORT" envDefault:"6379" help:"Redis port, with REDIS_HOST."`
+	RedisUsername              string `env:"REDIS_USERNAME" help:"Redis ACL user; fills what REDIS_URL lacks."`
+	RedisPassword              string `env:"REDIS_PASSWORD" help:"Redis password; fills what REDIS_URL lacks. Never logged." secret:"true"`
+	RedisTLS                   bool   `env:"REDIS_TLS" envDefault:"false" help:"Talk TLS to Redis (rediss:// turns it on too)."`
+	RedisTLSCert               string `env:"REDIS_TLS_CERT" help:"Client certificate file (PEM) for mutual TLS; needs REDIS_TLS_KEY."`
+	RedisTLSKey                string `env:"REDIS_TLS_KEY" help:"Client key file (PEM) for mutual TLS; needs REDIS_TLS_CERT."`
+	RedisTLSCA                 string `env:"REDIS_TLS_CA" help:"CA bundle file (PEM) that signs the Redis server certificate; system roots when empty."`
+	RedisTLSRejectUnauthorized bool   `env:"REDIS_TLS_REJECT_UNAUTHORIZED" envDefault:"true" help:"Verify the Redis server certificate. false is for development only."`
+	RedisEnabled               string `env:"REDIS_ENABLED" help:"Unset: Redis is used when REDIS_URL or REDIS_HOST is set, else the in-memory bus (single node). true: use Redis (127.0.0.1:REDIS_PORT when no host is given). false: force the in-memory bus."`
+	RedisAdapterKey            string `env:"REDIS_ADAPTER_KEY" envDefault:"socket.io" help:"Prefix of every Redis key and channel. Pub/sub ignores the db number: give each environment its own."`
+	RedisRequestsTimeoutMS     int    `env:"REDIS_REQUESTS_TIMEOUT" envDefault:"5000" help:"Milliseconds a membership barrier waits for peers; keep it well below clients' connect timeout."`
+
+	ServerID   string `env:"SERVER_ID" help:"This node's id in the cluster; <hostname>-<random> when empty."`
+	ServerPort int    `env:"SERVER_PORT" envDefault:"3000" help:"Port clients connect to; also serves proxied HTTP and HEALTH_PATH."`
+	BackendURL string `env:"BACKEND_URL" envDefault:"http://127.0.0.1:3001" help:"The unmodified backend beside this sidecast (http:// or https://; ws:// and wss:// are accepted as synonyms)."`
+	Protocol   string `env:"PROTOCOL" envDefault:"websocket" help:"What clients speak: websocket (RFC 6455, JSON events) or socketio (Socket.IO v4)."`
+
+	MaxConnections   int           `env:"MAX_CONNECTIONS" envDefault:"0" help:"Client sessions this node accepts; more get HTTP 503. 0 = no limit."`
+	MaxPayload       int           `env:"MAX_PAYLOAD" envDefault:"1048576" help:"Largest client message in bytes; a bigger one closes the session (1009)."`
+	WriteQueueSize   int           `env:"WRITE_QUEUE_SIZE" envDefault:"4194304" help:"Bytes queued towards one connection (client or backend) before it counts as slow and is closed (1008); at least MAX_PAYLOAD plus 14."`
+	HandshakeTimeout time.Duration `env:"HANDSHAKE_TIMEOUT" envDefault:"10s" help:"Bounds writing a client's upgrade response, and dialing the backend with its upgrade."`
+
+	MirrorEvents     []string `env:"MIRROR_EVENTS" help:"Comma-separated membership events replayed on every node's mirror, e.g. join_twin_room,leave_twin_room."`
+	MirrorEventReply []string `env:"MIRROR_EVENT_REPLY" help:"Comma-separated events with which the home backend answers a membership event (held frames wait for it)."`
+	LocalEvents      []string `env:"LOCAL_EVENTS" help:"Comma-separated echo events accepted only from the home backend; an entry may add a payload match: new_message@from=system."`
+	EventField       string   `env:"EVENT_FIELD" envDefault:"type" help:"PROTOCOL=websocket: the JSON field whose value names a message's event."`
+
+	HealthPath        string        `env:"HEALTH_PATH" envDefault:"/health" help:"Path on SERVER_PORT answered by sidecast itself (JSON health); set another one if the backend's own must stay reachable."`
+	DrainTimeout      time.Duration `env:"DRAIN_TIMEOUT" envDefault:"30s" help:"Longest a SIGTERM/SIGINT shutdown waits before it gives up (exit 1)."`
+	HeartbeatInterval time.Duration `env:"HEARTBEAT_INTERVAL" envDefault:"2s" help:"How often this node refreshes its registry entry in Redis."`
+	HeartbeatTTL      time.Duration `env:"HEARTBEAT_TTL" envDefault:"10s" help:"A node whose heartbeat is older than this is dead: its sessions' mirrors close."`
+
+	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" help:"debug, info, warn or error."`
+	LogFormat string `env:"LOG_FORMAT" envDefault:"json" help:"json or text."`
+	DemoPort  int    `env:"DEMO_PORT" envDefault:"8080" help:"sidecast demo: port of the demo node and its chat page; 0 = any free port."`
+
+	// Derived by LoadConfig.
+	Backend      *url.URL           // BACKEND_URL, parsed
+	Bus          BusChoice          // REDIS_ENABLED, REDIS_URL, REDIS_HOST
+	Redis        fanout.RedisConfig // REDIS_*, for fanout.NewRedisBus
+	LocalMatches []EventMatch       // LOCAL_EVENTS, parsed
+	redisShown   string             // the Redis dialed, without password, for logs
+}
+
+// Protocols sidecast speaks to clients.
+const (
+	protocolWebSocket = "websocket"
+	protocolSocketIO  = "socketio"
+)
+
+// RequestsTimeout is REDIS_REQUESTS_TIMEOUT as a duration.
+func (c *Config) RequestsTimeout() time.Duration {
+	return time.Duration(c.RedisRequestsTimeoutMS) * time.Millisecond
+}
+
+// LoadConfig reads the configuration from environ (KEY → value), applies the
+// defaults and validates every value. Every problem found is reported, each
+// naming its variable; the error wraps errBadConfig.
+func LoadConfig(environ map[string]string) (*Config, error) {
+	cfg := &Config{}
+	if err := env.ParseWithOptions(cfg, env.Options{Environment: environ}); err != nil {
+		return nil, parseErrors(err, environ)
+	}
+	var errs []error
+	for _, check := range []func() error{
+		cfg.checkServer,
+		cfg.checkLimits,
+		cfg.checkEvents,
+		cfg.checkOps,
+		cfg.resolveRedis,
+	} {
+		if err := check(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if cfg.ServerID == "" {
+		cfg.ServerID = generateServerID()
+	}
+	return cfg, nil
+}
+
+// parseErrors turns the env library's errors (which name struct fields and
+// may quote values) into ConfigErrors that name variables and quote only
+// values that are not secret.
+func parseErrors(err error, environ map[string]string) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return fmt.Errorf("%w: %v", errBadConfig, err)
+	}
+	var out []error
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if !errors.As(e, &pe) {
+			out = append(out, fmt.Errorf("%w: %v", errBadConfig, e))
+			continue
+		}
+		f, _ := reflect.TypeOf(Config{}).FieldByName(pe.Name)
+		name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+		out = append(out, configErr(name, "%s is not %s", shown(f, environ[name]), kindName(f.Type)))
+	}
+	return errors.Join(out...)
+}
+
+// shown quotes a raw value for an error message, unless the field is secret.
+func shown(f reflect.StructField, raw string) string {
+	if f.Tag.Get("secret") != "" {
+		return "the value"
+	}
+	return strconv.Quote(raw)
+}
+
+func kindName(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeOf(time.Duration(0)):
+		return "a Go duration (like 500ms, 10s, 1m)"
+	case t.Kind() == reflect.Bool:
+		return "a boolean (true or false)"
+	case t.Kind() == reflect.Int:
+		return "an integer"
+	}
+	return "a valid " + t.String()
+}

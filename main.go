@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], env2map(os.Environ()), os.Stdout, os.Stderr))
+}
+
+// Commands of the command line.
+const (
+	cmdServe = "serve"
+	cmdDemo  = "demo"
+	cmdHelp  = "help"
+)
+
+// run is main without the process around it: it returns the exit code
+// (DESIGN §9: 0 clean, 2 configuration, 1 anything else).
+func run(args []string, environ map[string]string, stdout, stderr io.Writer) int {
+	cmd, err := parseCommand(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "sidecast: %v\n\n", err)
+		writeHelp(stderr)
+		return 2
+	}
+	if cmd == cmdHelp {
+		writeHelp(stdout)
+		return 0
+	}
+	cfg, err := LoadConfig(environ)
+	if err != nil {
+		reportConfigError(stderr, err)
+		return 2
+	}
+	if cmd == cmdDemo {
+		demoDefaults(cfg, environ)
+	}
+	logger := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if cmd == cmdDemo {
+		err = runDemo(ctx, cfg, logger, stdout)
+	} else {
+		err = serve(ctx, cfg, logger)
+	}
+	return exitCode(err, logger)
+}
+
+func parseCommand(args []string) (string, error) {
+	if len(args) == 0 {
+		return cmdServe, nil
+	}
+	if len(args) > 1 {
+		return "", fmt.Errorf("%w: unexpected arguments %q", errUsage, args[1:])
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		return cmdHelp, nil
+	case "demo":
+		return cmdDemo, nil
+	}
+	return "", fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+}
+
+// reportConfigError prints one line per wrong variable.
+func reportConfigError(w io.Writer, err error) {
+	fmt.Fprintln(w, "sidecast: configuration error (see sidecast --help):")
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
+}
+
+func exitCode(err error, logger *slog.Logger) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errBadConfig):
+		logger.Error("configuration error", "err", err)
+		return 2
+	}
+	logger.Error("sidecast stopped", "err", err)
+	return 1
+}
+
+// env2map turns os.Environ into the map LoadConfig reads.
+func env2map(environ []string) map[string]string {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return m
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/sidecast/sidecast/fanout"
+)
+
+// newBus builds the bus DESIGN §9 "Which bus" picks. An unreachable Redis,
+// or one that refuses the credentials or the certificate, does not stop the
+// node: it starts degraded, proxies locally, and the bus keeps retrying.
+func newBus(ctx context.Context, cfg *Config, logger *slog.Logger, hub *fanout.MemoryHub) (fanout.Bus, error) {
+	bc := fanout.BusConfig{NodeID: cfg.ServerID, Logger: logger}
+	if !cfg.Bus.Redis {
+		logger.Info("running single-node on the in-memory bus", "why", cfg.Bus.Why)
+		if hub == nil {
+			hub = fanout.NewMemoryHub()
+		}
+		return hub.NewBus(bc)
+	}
+	bus, err := fanout.NewRedisBus(bc, cfg.Redis)
+	if err != nil {
+		return nil, fromFanout(err, cfg.RedisURL)
+	}
+	logger.Info("joining the cluster through Redis", "redis", cfg.redisShown, "why", cfg.Bus.Why, "key", cfg.RedisAdapterKey)
+	checkCtx, cancel := context.WithTimeout(ctx, cfg.RequestsTimeout())
+	defer cancel()
+	if err := bus.Check(checkCtx); err != nil {
+		logger.Error("Redis is not usable yet: running degraded (local delivery only) and retrying", "err", err)
+	}
+	return bus, nil
+}
+
+// startRegistry registers the node and logs peers arriving and dying.
+func (n *node) startRegistry(ctx context.Context) error {
+	reg, err := fanout.NewRegistry(n.bus, fanout.RegistryConfig{
+		HeartbeatInterval: n.cfg.HeartbeatInterval,
+		TTL:               n.cfg.HeartbeatTTL,
+		OnChange:          n.onPeer,
+		Logger:            n.log,
+	})
+	if err != nil {
+		return err
+	}
+	startCtx, cancel := context.WithTimeout(ctx, n.cfg.RequestsTimeout())
+	defer cancel()
+	if err := reg.Start(startCtx); err != nil {
+		return err
+	}
+	n.registry = reg
+	return nil
+}
+
+// onPeer runs on the registry's goroutine; it only logs.
+func (n *node) onPeer(ev fanout.PeerEvent) {
+	n.log.Info("peer "+ev.Kind.String(), "peer", ev.Peer.ID, "reason", ev.Reason)
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/sidecast/sidecast/examples/wschat"
+	"github.com/sidecast/sidecast/internal/redistest"
+)
+
+func listenLoopback(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	return ln
+}
+
+// startChat runs the example backend on a loopback port.
+func startChat(t *testing.T) *httptest.Server {
+	t.Helper()
+	chat := wschat.NewServer(wschat.Options{})
+	hs := httptest.NewServer(chat)
+	t.Cleanup(func() {
+		_ = chat.Close()
+		hs.Close()
+	})
+	return hs
+}
+
+// startNodeProc runs `sidecast` in front of backend and waits until its
+// health path answers.
+func startNodeProc(t *testing.T, backend string, extra map[string]string) (*proc, string) {
+	t.Helper()
+	port := strconv.Itoa(freePort(t))
+	env := map[string]string{"SERVER_PORT": port, "BACKEND_URL": backend, "LOG_FORMAT": "text"}
+	for k, v := range extra {
+		env[k] = v
+	}
+	p := startProc(t, env)
+	base := "http://127.0.0.1:" + port
+	waitUntil(t, "the node's health path", func() bool {
+		_, code := getHealth(base)
+		return code == http.StatusOK
+	})
+	return p, base
+}
+
+func getHealth(base string) (map[string]any, int) {
+	resp, err := http.Get(base + "/health")
+	if err != nil {
+		return nil, 0
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return body, resp.StatusCode
+}
+
+// TestServe runs the binary in front of the example backend: a client chats
+// through it, plain HTTP is proxied, SIGTERM closes the client with 1001
+// and the process exits 0.
+func TestServe(t *testing.T) {
+	chat := startChat(t)
+	p, base := startNodeProc(t, chat.URL, map[string]string{"SERVER_ID": "serve-test"})
+	p.waitOutput(&p.stderr, `running single-node on the in-memory bus`)
+
+	ctx := context.Background()
+	c, err := dialDemo(ctx, wsURL(base), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	if err := c.send(wschat.Message{Type: "join", Room: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := c.next(ctx); err != nil || d.msg.Type != "joined" {
+		t.Fatalf("got %+v, %v; want joined", d.msg, err)
+	}
+	resp, err := http.Get(base + "/rooms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rooms, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if strings.TrimSpace(string(rooms)) != `{"r":["alice"]}` {
+		t.Fatalf("GET /rooms through sidecast = %q", rooms)
+	}
+	health, _ := getHealth(base)
+	if health["serverId"] != "serve-test" || health["connections"] != float64(1) || health["status"] != "ok" {
+		t.Fatalf("health = %v", health)
+	}
+
+	p.signal(syscall.SIGTERM)
+	if code := p.exitCode(); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM, want 0", code)
+	}
+	assertGoingAway(t, c)
+}
+
+// assertGoingAway reads until the connection ends and checks it was closed
+// with 1001.
+func assertGoingAway(t *testing.T, c *demoClient) {
+	t.Helper()
+	_ = c.conn.SetReadDeadline(time.Now().Add(procWait))
+	for range c.in {
+	}
+	if c.closeCode != ws.StatusGoingAway {
+		t.Fatalf("client closed with %d, want 1001", c.closeCode)
+	}
+}
+
+// TestRedisTwoNodes runs two binaries over a real redis-server: each sees
+// the other arrive through the registry, health reports Redis, and a node
+// that stops is seen leaving.
+func TestRedisTwoNodes(t *testing.T) {
+	rs := redistest.Start(t, redistest.Config{Password: "Tw1nsh1p-secret"})
+	chat := startChat(t)
+	env := func(id string) map[string]string {
+		return map[string]string{
+			"SERVER_ID": id, "REDIS_URL": "redis://:Tw1nsh1p-secret@" + rs.Addr() + "/0",
+			"HEARTBEAT_INTERVAL": "200ms", "HEARTBEAT_TTL": "1s", "LOG_LEVEL": "debug",
+		}
+	}
+	a, baseA := startNodeProc(t, chat.URL, env("node-a"))
+	b, _ := startNodeProc(t, chat.URL, env("node-b"))
+	a.waitOutput(&a.stderr, `msg="peer up" node=node-a peer=node-b`)
+	b.waitOutput(&b.stderr, `msg="peer up" node=node-b peer=node-a`)
+	waitUntil(t, "node-a's health to report Redis", func() bool {
+		h, _ := getHealth(baseA)
+		return h["redis"] == true
+	})
+
+	b.signal(syscall.SIGTERM)
+	if code := b.exitCode(); code != 0 {
+		t.Fatalf("node-b exit code %d, want 0", code)
+	}
+	a.waitOutput(&a.stderr, `msg="peer down" node=node-a peer=node-b`)
+	for _, p := range []*proc{a, b} {
+		if out := p.stderr.String() + p.stdout.String(); strings.Contains(out, "Tw1nsh1p-secret") {
+			t.Fatalf("the Redis password appears in the output:\n%s", out)
+		}
+	}
+}
+
+// TestRedisDownStartsDegraded: an unreachable Redis does not stop the node;
+// health says degraded with status 200 and the client still chats locally.
+func TestRedisDownStartsDegraded(t *testing.T) {
+	chat := startChat(t)
+	closed := freePort(t)
+	p, base := startNodeProc(t, chat.URL, map[string]string{
+		"REDIS_URL": "redis://app:Sup3r-secret@127.0.0.1:" + strconv.Itoa(closed), "REDIS_REQUESTS_TIMEOUT": "300",
+	})
+	p.waitOutput(&p.stderr, `Redis is not usable yet`)
+	h, code := getHealth(base)
+	if code != http.StatusOK || h["status"] != "degraded" || h["redis"] != false {
+		t.Fatalf("health %d %v, want 200 degraded", code, h)
+	}
+	ctx := context.Background()
+	c, err := dialDemo(ctx, wsURL(base), "solo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	if err := c.send(wschat.Message{Type: "join", Room: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := c.next(ctx); err != nil || d.msg.Type != "joined" {
+		t.Fatalf("got %+v, %v; want joined", d.msg, err)
+	}
+	p.signal(syscall.SIGINT)
+	if code := p.exitCode(); code != 0 {
+		t.Fatalf("exit code %d, want 0", code)
+	}
+	if strings.Contains(p.stderr.String(), "Sup3r-secret") {
+		t.Fatalf("the password appears in the logs:\n%s", p.stderr.String())
+	}
+}
