@@ -119,3 +119,26 @@ func TestRedisNamesNeverMatchNativeAdapter(t *testing.T) {
 	}
 	t.Logf("channels %q, keys %q", chans, keys)
 }
+
+// A stalled network (bytes stop, connections stay open) is noticed by the
+// self-check and the idle ping; the bus recovers when the network resumes.
+func TestRedisBusSurvivesNetworkStall(t *testing.T) {
+	srv := redistest.Start(t, redistest.Config{})
+	proxy := redistest.NewProxy(t, srv.Addr())
+	rcB := RedisConfig{URL: "redis://" + proxy.Addr(), KeyPrefix: "stall", RequestTimeout: time.Second}
+	a := redisBus(t, fastConfig("node-a"), RedisConfig{URL: srv.URL(), KeyPrefix: "stall"})
+	b := redisBus(t, fastConfig("node-b"), rcB)
+	var got collector
+	subscribe(t, b, NodeChannel("node-b"), got.handle)
+	roundTrip(t, a, b, &got, "before", 10*time.Second)
+	eventually(t, 10*time.Second, "b healthy", func() bool { return b.Status().Healthy })
+
+	proxy.Pause()
+	unhealthy := eventually(t, 20*time.Second, "stall noticed by the self-check", func() bool { return !b.Status().Healthy })
+	disconnected := eventually(t, 20*time.Second, "stall noticed by the idle ping", func() bool { return !b.Status().Connected })
+	t.Logf("stall: unhealthy after %v, disconnected %v later", unhealthy, disconnected)
+	proxy.Resume()
+	took := roundTrip(t, a, b, &got, "after", 30*time.Second)
+	eventually(t, 10*time.Second, "b healthy again", func() bool { return b.Status().Healthy })
+	t.Logf("delivery resumed %v after the network did", took)
+}

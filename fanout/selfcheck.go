@@ -60,7 +60,7 @@ func (s *selfCheck) step(now time.Time, force bool) time.Duration {
 	if s.pending {
 		if wait := s.sent.Add(s.timeout).Sub(now); wait > 0 {
 			s.mu.Unlock()
-			return wait
+			return min(wait, s.interval) // the probe may come back meanwhile
 		}
 		s.pending, s.healthy = false, false
 		s.stats.selfChecksFailed.Add(1)
@@ -75,7 +75,7 @@ func (s *selfCheck) step(now time.Time, force bool) time.Duration {
 	seq := s.nonce
 	s.mu.Unlock()
 	_ = s.send(seq) // a probe that never left fails at its timeout
-	return s.timeout
+	return min(s.timeout, s.interval)
 }
 
 // returned records a probe that came back through the subscription.

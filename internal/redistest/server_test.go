@@ -135,3 +135,30 @@ func TestServerACLUser(t *testing.T) {
 		}
 	}
 }
+
+func TestProxyPauseResume(t *testing.T) {
+	s := Start(t, Config{})
+	p := NewProxy(t, s.Addr())
+	c, err := net.DialTimeout("tcp", p.Addr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	r := bufio.NewReader(c)
+	fmt.Fprintf(c, "PING\r\n")
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "+PONG") {
+		t.Fatalf("through proxy: %q %v", line, err)
+	}
+	p.Pause()
+	fmt.Fprintf(c, "PING\r\n")
+	_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if line, err := r.ReadString('\n'); err == nil {
+		t.Fatalf("paused proxy forwarded %q", line)
+	}
+	p.Resume()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "+PONG") {
+		t.Fatalf("after resume: %q %v", line, err)
+	}
+}
