@@ -9,10 +9,13 @@
 //     layer, static build flags, non-root numeric USER, EXPOSE,
 //     HEALTHCHECK, ENTRYPOINT) and checks that .dockerignore keeps every
 //     file the Go build needs.
-//   - compose_test.go parses the compose file with the same variable
-//     interpolation compose applies and checks the reference topology:
-//     Redis with a password that every sidecast uses, two unmodified
-//     backends each behind its own sidecast, nginx in front.
+//   - compose_loader_test.go loads the compose file with Docker Compose's
+//     own loader (compose-go: schema validation, interpolation, merge keys)
+//     and checks that this package's lighter reading of it agrees;
+//     compose_test.go then checks the reference topology: Redis with a
+//     password that every sidecast uses, two unmodified backends each
+//     behind its own sidecast, nginx in front, environment names that
+//     sidecast reads.
 //   - nginx_test.go runs the real nginx: `nginx -t` on the configuration,
 //     then nginx itself in front of two loopback backends, to show plain
 //     round-robin, the forwarded headers, unbuffered streaming and
