@@ -75,6 +75,9 @@
 // the records: a record that expired is a death (seen within TTL +
 // PollInterval of the last heartbeat), a new epoch for a known id is a
 // restart (down, then up). Expiry is Redis's, so node clocks never compare.
+// A node that finds its own record gone (an outage longer than the TTL, or a
+// Redis that lost its data) registers again and reports SelfLapsed: its
+// peers took it for dead, and what they dropped must be rebuilt.
 //
 // # Later
 //

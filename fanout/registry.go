@@ -71,6 +71,11 @@ const (
 	// PeerDown: a peer left, its record expired, or it restarted (the old
 	// epoch goes down before the new one comes up).
 	PeerDown
+	// SelfLapsed: this node's own record had expired (a Redis outage longer
+	// than the TTL, or a Redis that lost its data), so peers took it for
+	// dead. The registry has stored and announced it again; the node
+	// should rebuild what peers dropped. Peer is this node.
+	SelfLapsed
 )
 
 func (k PeerEventKind) String() string {
@@ -79,6 +84,8 @@ func (k PeerEventKind) String() string {
 		return "up"
 	case PeerDown:
 		return "down"
+	case SelfLapsed:
+		return "self-lapsed"
 	}
 	return fmt.Sprintf("PeerEventKind(%d)", int(k))
 }
@@ -87,7 +94,7 @@ func (k PeerEventKind) String() string {
 type PeerEvent struct {
 	Kind   PeerEventKind
 	Peer   Peer
-	Reason string // "announced", "heartbeat", "left", "expired", "restarted"
+	Reason string // "announced", "heartbeat", "left", "expired", "restarted", "record lost"
 }
 
 // Registry keeps this node's presence record alive on the bus's Presence
@@ -101,6 +108,7 @@ type Registry struct {
 	record []byte // this node's encoded KindHeartbeat envelope
 
 	announce chan []byte
+	stored   bool // a heartbeat was stored since start or the last lapse; loop-owned
 
 	mu    sync.RWMutex
 	peers map[string]Peer

@@ -33,7 +33,9 @@ func (r *Registry) beat() {
 	defer cancel()
 	if err := r.bus.PutPresence(ctx, r.bus.NodeID(), r.record, r.cfg.TTL); err != nil {
 		r.cfg.Logger.Warn("fanout: heartbeat not stored", "err", err)
+		return
 	}
+	r.stored = true
 }
 
 // poll lists the live records and reconciles the peer table with them.
@@ -42,8 +44,10 @@ func (r *Registry) poll() {
 	defer cancel()
 	live := make(map[string]Peer)
 	var env Envelope
+	self := false
 	err := r.bus.ListPresence(ctx, func(id string, record []byte) {
 		if id == r.bus.NodeID() {
+			self = true
 			return
 		}
 		if err := env.Decode(record); err != nil || env.Kind != KindHeartbeat || string(env.Sender) != id {
@@ -65,6 +69,19 @@ func (r *Registry) poll() {
 	for _, p := range live {
 		r.up(p, "heartbeat")
 	}
+	if !self && r.stored {
+		r.lapsed()
+	}
+}
+
+// lapsed restores this node's record after it expired and tells the node.
+func (r *Registry) lapsed() {
+	r.cfg.Logger.Warn("fanout: this node's registry record had expired; peers took it for dead; registering again")
+	r.stored = false
+	r.beat()
+	r.publish(r.record)
+	self := Peer{ID: r.bus.NodeID(), Epoch: r.bus.Epoch(), Address: r.cfg.Address}
+	r.cfg.OnChange(PeerEvent{Kind: SelfLapsed, Peer: self, Reason: "record lost"})
 }
 
 // onAnnouncement runs on the bus's delivery goroutine: it copies the

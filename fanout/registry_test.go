@@ -137,3 +137,28 @@ func TestRegistryCloseIdempotent(t *testing.T) {
 		_ = r.Close()
 	}
 }
+
+// A node whose own record vanished (Redis outage past the TTL, Redis data
+// lost) is told, and registers again.
+func TestRegistrySelfLapsed(t *testing.T) {
+	for _, n := range networks(t) {
+		t.Run(n.name, func(t *testing.T) {
+			var logA, logB eventLog
+			busA := n.bus(t, fastConfig("node-a"))
+			startRegistry(t, busA, "a:1", &logA)
+			startRegistry(t, n.bus(t, fastConfig("node-b")), "b:1", &logB)
+			eventually(t, 5*time.Second, "b sees a", func() bool { _, _, ok := logB.find(PeerUp, "node-a"); return ok })
+
+			if err := busA.DeletePresence(context.Background(), "node-a"); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, 5*time.Second, "a told its record lapsed", func() bool { _, _, ok := logA.find(SelfLapsed, "node-a"); return ok })
+			listed := func() bool {
+				found := false
+				_ = busA.ListPresence(context.Background(), func(id string, _ []byte) { found = found || id == "node-a" })
+				return found
+			}
+			eventually(t, 5*time.Second, "a's record stored again", listed)
+		})
+	}
+}
