@@ -26,3 +26,6 @@ func (e *ConfigError) Unwrap() error { return errBadConfig }
 func configErr(name, format string, args ...any) error {
 	return &ConfigError{Var: name, Problem: fmt.Sprintf(format, args...)}
 }
+
+// errUnhealthy: `sidecast healthcheck` got an answer other than 200.
+var errUnhealthy = errors.New("unhealthy")

@@ -21,6 +21,7 @@ const (
 	cmdServe = "serve"
 	cmdDemo  = "demo"
 	cmdHelp  = "help"
+	cmdCheck = "healthcheck"
 )
 
 // run is main without the process around it: it returns the exit code
@@ -47,9 +48,12 @@ func run(args []string, environ map[string]string, stdout, stderr io.Writer) int
 	logger := newLogger(cfg, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if cmd == cmdDemo {
+	switch cmd {
+	case cmdDemo:
 		err = runDemo(ctx, cfg, logger, stdout)
-	} else {
+	case cmdCheck:
+		err = runHealthcheck(ctx, cfg, stdout)
+	default:
 		err = serve(ctx, cfg, logger)
 	}
 	return exitCode(err, logger)
@@ -65,8 +69,8 @@ func parseCommand(args []string) (string, error) {
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
 		return cmdHelp, nil
-	case "demo":
-		return cmdDemo, nil
+	case cmdDemo, cmdCheck:
+		return args[0], nil
 	}
 	return "", fmt.Errorf("%w: unknown command %q", errUsage, args[0])
 }

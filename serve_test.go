@@ -52,14 +52,19 @@ func startNodeProc(t *testing.T, backend string, extra map[string]string) (*proc
 	p := startProc(t, env)
 	base := "http://127.0.0.1:" + port
 	waitUntil(t, "the node's health path", func() bool {
-		_, code := getHealth(base)
+		_, code := getHealthAt(base, env["HEALTH_PATH"])
 		return code == http.StatusOK
 	})
 	return p, base
 }
 
-func getHealth(base string) (map[string]any, int) {
-	resp, err := http.Get(base + "/health")
+func getHealth(base string) (map[string]any, int) { return getHealthAt(base, "") }
+
+func getHealthAt(base, path string) (map[string]any, int) {
+	if path == "" {
+		path = "/health"
+	}
+	resp, err := http.Get(base + path)
 	if err != nil {
 		return nil, 0
 	}
@@ -119,6 +124,17 @@ func assertGoingAway(t *testing.T, c *demoClient) {
 	}
 	if c.closeCode != ws.StatusGoingAway {
 		t.Fatalf("client closed with %d, want 1001", c.closeCode)
+	}
+}
+
+// TestSocketIOProtocol: PROTOCOL=socketio is accepted and wired to the
+// proxy (the Socket.IO behaviour itself is tested in proxy/).
+func TestSocketIOProtocol(t *testing.T) {
+	chat := startChat(t)
+	p, _ := startNodeProc(t, chat.URL, map[string]string{"PROTOCOL": "socketio"})
+	p.signal(syscall.SIGTERM)
+	if code := p.exitCode(); code != 0 {
+		t.Fatalf("exit code %d, want 0", code)
 	}
 }
 
@@ -186,5 +202,33 @@ func TestRedisDownStartsDegraded(t *testing.T) {
 	}
 	if strings.Contains(p.stderr.String(), "Sup3r-secret") {
 		t.Fatalf("the password appears in the logs:\n%s", p.stderr.String())
+	}
+}
+
+// TestHealthcheckCommand: `sidecast healthcheck` exits 0 against a healthy
+// node and 1 when nothing answers.
+func TestHealthcheckCommand(t *testing.T) {
+	chat := startChat(t)
+	_, base := startNodeProc(t, chat.URL, map[string]string{"HEALTH_PATH": "/sidecast-health"})
+	port := base[strings.LastIndex(base, ":")+1:]
+	sick := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer sick.Close()
+	tests := []struct {
+		name, port string
+		want       int
+	}{
+		{"healthy", port, 0},
+		{"answers 503", sick.URL[strings.LastIndex(sick.URL, ":")+1:], 1},
+		{"nothing listening", strconv.Itoa(freePort(t)), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := startProc(t, map[string]string{"SERVER_PORT": tt.port, "HEALTH_PATH": "/sidecast-health"}, "healthcheck")
+			if code := p.exitCode(); code != tt.want {
+				t.Fatalf("exit %d, want %d", code, tt.want)
+			}
+		})
 	}
 }
