@@ -51,8 +51,14 @@ func (p *naiveProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // pipe copies raw frames one way; masking stays valid because client
 // frames are masked and backend frames are not, as each side expects.
+//
+// The copy goes through a 4 KiB buffer of its own. A bare io.Copy between
+// two TCP connections would splice through a kernel pipe held while the
+// session idles: four more descriptors per session, which stops such a
+// proxy near 3,300 sessions at 20,000 open files.
 func (p *naiveProxy) pipe(dst, src net.Conn) {
-	_, _ = io.Copy(dst, src)
+	buf := make([]byte, 4096)
+	_, _ = io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, buf)
 	dst.Close()
 	src.Close()
 }

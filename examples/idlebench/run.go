@@ -27,18 +27,26 @@ func (m measurement) perSessionKiB() float64 {
 }
 
 func runAll(n int, proxies string) error {
-	fmt.Printf("%-9s %9s %16s %13s %13s %16s\n",
-		"proxy", "sessions", "goroutines 0→N", "RSS 0 (KiB)", "RSS N (KiB)", "KiB/session")
+	var results []measurement
 	for _, name := range strings.Split(proxies, ",") {
 		m, err := measure(strings.TrimSpace(name), n)
 		if err != nil {
 			return fmt.Errorf("measure %s: %w", name, err)
 		}
+		results = append(results, m)
+	}
+	printTable(results)
+	return nil
+}
+
+func printTable(results []measurement) {
+	fmt.Printf("%-9s %9s %16s %13s %13s %16s\n",
+		"proxy", "sessions", "goroutines 0→N", "RSS 0 (KiB)", "RSS N (KiB)", "KiB/session")
+	for _, m := range results {
 		fmt.Printf("%-9s %9d %7d → %-6d %13d %13d %16.2f\n",
 			m.proxy, m.sessions, m.goroutinesIdle, m.goroutinesFull,
 			m.rssIdleKiB, m.rssFullKiB, m.perSessionKiB())
 	}
-	return nil
 }
 
 func measure(proxy string, n int) (measurement, error) {
