@@ -23,7 +23,9 @@
 //   - helm_test.go renders the chart with the real helm binary (SIDECAST_HELM,
 //     or the copy .ci/helm.sh builds) for several value sets and checks the
 //     sidecar container, its environment, probes, ports, preStop hooks,
-//     Service and PodDisruptionBudget.
+//     Service and PodDisruptionBudget; helm_strict_test.go decodes every
+//     rendered object into its Kubernetes API type (k8s.io/api), refusing
+//     unknown fields.
 //   - envnames_test.go reads sidecast's configuration struct from the
 //     source of package main (env struct tags), so every environment name an
 //     artefact sets is one sidecast reads.

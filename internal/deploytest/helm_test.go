@@ -334,6 +334,7 @@ func TestHelmChart(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := renderChart(t, tt.sets...)
+			checkStrictTypes(t, r)
 			tt.check(t, r, checkSidecarPod(t, r))
 		})
 	}
