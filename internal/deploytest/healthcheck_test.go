@@ -20,7 +20,7 @@ import (
 // curl). TestHealthcheckSubcommand then only confirms it is still missing,
 // and fails once it lands so this flag gets cleared and the real contract
 // checked.
-const healthcheckPending = true
+const healthcheckPending = false
 
 // buildSidecast compiles package main into a temporary folder.
 func buildSidecast(t *testing.T) string {
