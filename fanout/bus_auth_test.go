@@ -189,3 +189,39 @@ func TestRedisMutualTLS(t *testing.T) {
 		}
 	})
 }
+
+// Check names the command a too-narrow ACL refuses.
+func TestRedisCheckNamesMissingPermission(t *testing.T) {
+	const secret = "chk-S3cret"
+	full := ACLRule("socket.io")
+	cases := []struct {
+		name, rule, want string
+	}{
+		{"full rule", full, ""},
+		{"no sadd", strings.Replace(full, " +sadd", "", 1), "SADD"},
+		{"no publish", strings.Replace(full, " +publish", "", 1), "PUBLISH"},
+		{"foreign key pattern", strings.Replace(full, "~socket.io:sidecast:*", "~other:*", 1), "SET"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := redistest.Start(t, redistest.Config{Users: []string{"default off", "sidecast on >" + secret + " " + tc.rule}})
+			b := redisBus(t, fastConfig("node-a"), RedisConfig{URL: srv.URL(), Username: "sidecast", Password: secret})
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err := b.Check(ctx)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("Check with the full rule: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrPermission) || !strings.Contains(err.Error(), tc.want+" refused") {
+				t.Fatalf("Check = %v, want ErrPermission naming %s", err, tc.want)
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Fatal("secret in error")
+			}
+			t.Logf("%v", err)
+		})
+	}
+}

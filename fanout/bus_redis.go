@@ -97,15 +97,6 @@ func newRedisSub(ch Channel) *redisSub { return &redisSub{ch: ch, ready: make(ch
 // Addr returns the Redis address the bus dials, for logs.
 func (b *RedisBus) Addr() string { return b.addr }
 
-// Check pings Redis once: for a start-up log line that says why Redis is
-// not usable (refused credentials, certificate, unreachable).
-func (b *RedisBus) Check(ctx context.Context) error {
-	if err := b.client.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("fanout: redis %s: %w", b.addr, err)
-	}
-	return nil
-}
-
 // Publish copies msg and queues it for ch; it never blocks.
 func (b *RedisBus) Publish(ch Channel, msg []byte) error {
 	if b.closed() {

@@ -3,6 +3,7 @@ package fanout
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 	"unsafe"
 
@@ -189,7 +190,7 @@ func (b *RedisBus) lost(err error, retry time.Duration) {
 	for _, s := range b.subs {
 		s.confirmed = false
 	}
-	b.connected, b.lastErr = false, err
+	b.connected, b.lastErr = false, fmt.Errorf("fanout: redis %s: %w", b.addr, err)
 	b.mu.Unlock()
 	b.cfg.Logger.Error("fanout: redis unavailable; node runs degraded (local delivery only), retrying",
 		"redis", b.addr, "retry_in", retry, "err", err)

@@ -40,6 +40,9 @@ var (
 	ErrAlreadySubscribed = errors.New("fanout: channel already subscribed")
 	// ErrNotConnected: the bus has no working connection to its transport.
 	ErrNotConnected = errors.New("fanout: bus not connected")
+	// ErrPermission: the Redis user may not run a command sidecast needs;
+	// errors wrapping it name the command and the ACL rule to grant.
+	ErrPermission = errors.New("fanout: redis user lacks a permission sidecast needs")
 	// ErrConfig: a Redis setting is invalid; errors wrapping it are *ConfigError.
 	ErrConfig = errors.New("fanout: invalid redis configuration")
 )

@@ -65,3 +65,9 @@ func (k keyspace) nodesKey() string          { return k.prefix + ":sidecast:{" +
 func (k keyspace) nodeKey(id string) string {
 	return k.prefix + ":sidecast:{" + k.prefix + "}:node:" + id
 }
+
+// probeKeys are the key and set Check writes (and deletes) on start-up.
+func (k keyspace) probeKeys(id string) (key, set string) {
+	base := k.prefix + ":sidecast:{" + k.prefix + "}:probe:" + id
+	return base, base + ":set"
+}
