@@ -67,6 +67,12 @@
 //
 //	ACL SETUSER sidecast on >PASSWORD resetkeys ~socket.io:sidecast:* resetchannels &socket.io:sidecast:* -@all +auth +hello +ping +select +publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +set +mget +sadd +srem +smembers +del
 //
+// RedisBus.Check, called once at start-up, says why Redis is not usable:
+// unreachable, credentials or certificate refused, or a command the ACL
+// refuses (ErrPermission, naming it). A failed check does not stop the node:
+// the bus keeps retrying and the node runs degraded until Redis answers.
+// RouteRedisLogs sends go-redis's own log lines to slog at debug level.
+//
 // # Registry
 //
 // Each node stores its record (a KindHeartbeat envelope: id, boot epoch,
