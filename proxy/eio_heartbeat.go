@@ -21,8 +21,14 @@ func (s *eioSession) startHeartbeat() {
 	s.pingT = time.AfterFunc(s.hs.Interval(), s.sendPing)
 }
 
-// sendPing runs on the ping timer.
+// sendPing runs on the ping timer. It also ends a session whose client
+// announced binary attachments and never sent them all.
 func (s *eioSession) sendPing() {
+	if s.unitStalled() {
+		s.e.srv.stats.clientProtocol.Add(1)
+		s.close("parse error")
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state == eioClosed {
@@ -67,4 +73,13 @@ func (s *eioSession) stopHeartbeatLocked() {
 	if s.pongT != nil {
 		s.pongT.Stop()
 	}
+}
+
+// unitStalled reports whether a client's binary packet has waited for its
+// attachments longer than pingTimeout.
+func (s *eioSession) unitStalled() bool {
+	s.inMu.Lock()
+	since, pending := s.inAsm.PendingSince()
+	s.inMu.Unlock()
+	return pending && time.Since(since) > s.hs.Timeout()
 }

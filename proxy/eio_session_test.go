@@ -41,6 +41,23 @@ func TestEIOHeartbeat(t *testing.T) {
 		pollPost(t, base, sid, `4277["online_users"]`)
 		pollUntil(t, base, sid, "4377[")
 	})
+	t.Run("attachments that never come", func(t *testing.T) {
+		conn := wsConnect(t, base, "hb-stall")
+		wsSend(t, conn, `451-["send_photo",{"twinPairId":"x"},{"_placeholder":true,"num":0}]`)
+		start := time.Now()
+		for {
+			msg, op, err := wsRead(t, conn)
+			if err != nil || op == ws.OpClose {
+				break
+			}
+			if msg == "2" {
+				wsSend(t, conn, "3") // the client stays alive, the unit stays incomplete
+			}
+		}
+		if took := time.Since(start); took > 3*time.Second {
+			t.Fatalf("closed after %v, want about pingInterval+pingTimeout", took)
+		}
+	})
 	t.Run("websocket client that stops answering", func(t *testing.T) {
 		conn := wsConnect(t, base, "hb-mute")
 		start := time.Now()
