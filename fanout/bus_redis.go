@@ -194,8 +194,12 @@ func (b *RedisBus) Close() error {
 }
 
 // isTimeout reports a read deadline passing, which on a subscription only
-// means silence.
+// means silence. A dial that timed out is a failure, not silence.
 func isTimeout(err error) bool {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "dial" {
+		return false
+	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }

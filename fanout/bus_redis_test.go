@@ -55,6 +55,15 @@ func TestRedisBusReconnectsAfterRestart(t *testing.T) {
 	srv.Kill()
 	down := eventually(t, 10*time.Second, "b notices Redis is gone", func() bool { return !b.Status().Connected })
 	t.Logf("outage noticed after %v; status %+v", down, b.Status())
+	lostBefore := a.Stats().DroppedTransport
+	for i := 0; i < 10; i++ {
+		if err := a.Publish(NodeChannel("node-b"), encode(t, a, KindFrame, "s", uint64(1000+i), "lost")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 30*time.Second, "frames published during the outage counted as lost", func() bool {
+		return a.Stats().DroppedTransport >= lostBefore+10
+	})
 	srv.Restart()
 	restarted := time.Now()
 
