@@ -30,11 +30,11 @@ type Config struct {
 	RedisTLSRejectUnauthorized bool   `env:"REDIS_TLS_REJECT_UNAUTHORIZED" envDefault:"true" help:"Verify the Redis server certificate. false is for development only."`
 	RedisEnabled               string `env:"REDIS_ENABLED" help:"Unset: Redis is used when REDIS_URL or REDIS_HOST is set, else the in-memory bus (single node). true: use Redis (127.0.0.1:REDIS_PORT when no host is given). false: force the in-memory bus."`
 	RedisAdapterKey            string `env:"REDIS_ADAPTER_KEY" envDefault:"socket.io" help:"Prefix of every Redis key and channel. Pub/sub ignores the db number: give each environment its own."`
-	RedisRequestsTimeoutMS     int    `env:"REDIS_REQUESTS_TIMEOUT" envDefault:"5000" help:"Milliseconds a membership barrier waits for peers; keep it well below clients' connect timeout."`
+	RedisRequestsTimeoutMS     int    `env:"REDIS_REQUESTS_TIMEOUT" envDefault:"5000" help:"Milliseconds: bounds each Redis dial and command, and (with mirror sessions) how long a membership barrier waits for peers; keep it well below clients' connect timeout."`
 
 	ServerID   string `env:"SERVER_ID" help:"This node's id in the cluster; <hostname>-<random> when empty."`
 	ServerPort int    `env:"SERVER_PORT" envDefault:"3000" help:"Port clients connect to; also serves proxied HTTP and HEALTH_PATH."`
-	BackendURL string `env:"BACKEND_URL" envDefault:"http://127.0.0.1:3001" help:"The unmodified backend beside this sidecast (http:// or https://; ws:// and wss:// are accepted as synonyms)."`
+	BackendURL string `env:"BACKEND_URL" envDefault:"http://127.0.0.1:3001" help:"The unmodified backend beside this sidecast: http://host:port[/base] (ws:// is accepted too). TLS toward the backend is not supported yet."`
 	Protocol   string `env:"PROTOCOL" envDefault:"websocket" help:"What clients speak: websocket (RFC 6455, JSON events) or socketio (Socket.IO v4)."`
 
 	MaxConnections   int           `env:"MAX_CONNECTIONS" envDefault:"0" help:"Client sessions this node accepts; more get HTTP 503. 0 = no limit."`
@@ -42,15 +42,15 @@ type Config struct {
 	WriteQueueSize   int           `env:"WRITE_QUEUE_SIZE" envDefault:"4194304" help:"Bytes queued towards one connection (client or backend) before it counts as slow and is closed (1008); at least MAX_PAYLOAD plus 14."`
 	HandshakeTimeout time.Duration `env:"HANDSHAKE_TIMEOUT" envDefault:"10s" help:"Bounds writing a client's upgrade response, and dialing the backend with its upgrade."`
 
-	MirrorEvents     []string `env:"MIRROR_EVENTS" help:"Comma-separated membership events replayed on every node's mirror, e.g. join_twin_room,leave_twin_room."`
-	MirrorEventReply []string `env:"MIRROR_EVENT_REPLY" help:"Comma-separated events with which the home backend answers a membership event (held frames wait for it)."`
-	LocalEvents      []string `env:"LOCAL_EVENTS" help:"Comma-separated echo events accepted only from the home backend; an entry may add a payload match: new_message@from=system."`
-	EventField       string   `env:"EVENT_FIELD" envDefault:"type" help:"PROTOCOL=websocket: the JSON field whose value names a message's event."`
+	MirrorEvents     []string `env:"MIRROR_EVENTS" help:"Comma-separated membership events replayed on every node's mirror, e.g. join_twin_room,leave_twin_room. Checked now; applied once mirror sessions land."`
+	MirrorEventReply []string `env:"MIRROR_EVENT_REPLY" help:"Comma-separated events with which the home backend answers a membership event (held frames wait for it). Checked now; applied once mirror sessions land."`
+	LocalEvents      []string `env:"LOCAL_EVENTS" help:"Comma-separated echo events accepted only from the home backend; an entry may add a payload match: new_message@from=system. Checked now; applied once mirror sessions land."`
+	EventField       string   `env:"EVENT_FIELD" envDefault:"type" help:"PROTOCOL=websocket: the JSON field whose value names a message's event, for MIRROR_EVENTS and LOCAL_EVENTS."`
 
 	HealthPath        string        `env:"HEALTH_PATH" envDefault:"/health" help:"Path on SERVER_PORT answered by sidecast itself (JSON health); set another one if the backend's own must stay reachable."`
 	DrainTimeout      time.Duration `env:"DRAIN_TIMEOUT" envDefault:"30s" help:"Longest a SIGTERM/SIGINT shutdown waits before it gives up (exit 1)."`
 	HeartbeatInterval time.Duration `env:"HEARTBEAT_INTERVAL" envDefault:"2s" help:"How often this node refreshes its registry entry in Redis."`
-	HeartbeatTTL      time.Duration `env:"HEARTBEAT_TTL" envDefault:"10s" help:"A node whose heartbeat is older than this is dead: its sessions' mirrors close."`
+	HeartbeatTTL      time.Duration `env:"HEARTBEAT_TTL" envDefault:"10s" help:"A node whose heartbeat is older than this is dead to its peers; more than HEARTBEAT_INTERVAL."`
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" help:"debug, info, warn or error."`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json" help:"json or text."`
