@@ -10,6 +10,4 @@ var (
 	errEIOProtocol = errors.New("proxy: engine.io packet not allowed here")
 	// errEIOBadOpen is a backend whose first message is not an open packet.
 	errEIOBadOpen = errors.New("proxy: backend did not open an engine.io session")
-	// errEIOOverlap is a second long-polling GET (or POST) while one is pending.
-	errEIOOverlap = errors.New("proxy: overlapping polling request")
 )

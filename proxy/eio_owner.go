@@ -27,10 +27,9 @@ func (o *eioLegOwner) onLost(l *wsLeg) {
 		l.forceClose()
 		return
 	}
-	if s.dropProbe(l) {
-		return
+	if !s.dropProbe(l) {
+		s.close("transport close")
 	}
-	s.close("transport close")
 	l.forceClose()
 }
 
@@ -40,11 +39,11 @@ func (o *eioLegOwner) onReadError(l *wsLeg, err error) {
 	switch {
 	case errors.As(err, &perr):
 		o.countProtocol(l, perr)
+		l.closeWith(perr.Code, perr.Msg) // first, so this leg gets its own code
 		if l.side == clientSide && s.dropProbe(l) {
 			return
 		}
 		s.close("protocol error: " + perr.Msg)
-		l.closeWith(perr.Code, perr.Msg)
 	case errors.Is(err, ErrQueueFull):
 		if l.side == clientSide {
 			s.e.srv.stats.slowBackend.Add(1)
@@ -54,6 +53,8 @@ func (o *eioLegOwner) onReadError(l *wsLeg, err error) {
 		s.close("write queue full")
 	case errors.Is(err, ErrLegBroken):
 		s.close("transport close")
+	case errors.Is(err, errEIOClosed):
+		// The session was closed by an Engine.IO close packet.
 	default:
 		// A malformed Engine.IO or Socket.IO packet, or an incomplete unit.
 		if l.side == clientSide {
@@ -96,8 +97,8 @@ func (o *eioLegOwner) onCloseFrame(l *wsLeg, code ws.StatusCode, _ string) {
 		l.closeWith(code, "")
 		return
 	}
+	l.closeWith(code, "") // echo the code before the session closes the leg
 	o.s.close("transport close")
-	l.closeWith(code, "")
 }
 
 func (o *eioLegOwner) legClosed() {}

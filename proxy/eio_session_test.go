@@ -2,11 +2,13 @@ package proxy
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
 )
 
 // TestEIOHeartbeat: sidecast pings clients at the backend's interval and
@@ -106,6 +108,25 @@ func TestEIOBadInputClosesOnlyThatSession(t *testing.T) {
 			t.Fatalf("oversized POST answered %d, want 413", status)
 		}
 		expectPollClosed(t, base, sid)
+		wsAlive(t, other)
+	})
+	t.Run("websocket message over maxPayload", func(t *testing.T) {
+		conn := wsConnect(t, base, "big-ws")
+		wsSend(t, conn, `42["send_message",{"text":"`+strings.Repeat("x", 3000)+`"}]`)
+		// 1009 comes from sidecast; the backend's own refusal would close with 1000.
+		for {
+			msg, op, err := wsRead(t, conn)
+			if err != nil {
+				var ce wsutil.ClosedError
+				if !errors.As(err, &ce) || ce.Code != ws.StatusMessageTooBig {
+					t.Fatalf("closed with %v, want 1009", err)
+				}
+				break
+			}
+			if op == ws.OpText && msg == "2" {
+				wsSend(t, conn, "3")
+			}
+		}
 		wsAlive(t, other)
 	})
 	websocket := []struct{ name, msg string }{

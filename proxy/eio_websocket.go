@@ -30,6 +30,8 @@ func (s *eioSession) acceptClientWS(w http.ResponseWriter, r *http.Request) (*ws
 		return nil, nil, false
 	}
 	leg.peer = &s.fromClient
+	// The backend's maxPayload holds on the websocket too (1009 past it).
+	leg.dec.MaxPayload = min(leg.dec.MaxPayload, s.maxPayload())
 	return leg, buffered, true
 }
 
