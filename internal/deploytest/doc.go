@@ -26,6 +26,14 @@
 //     Service and PodDisruptionBudget; helm_strict_test.go decodes every
 //     rendered object into its Kubernetes API type (k8s.io/api), refusing
 //     unknown fields.
+//   - sidecast_run_test.go runs the real sidecast binary with the
+//     environment the compose file and the chart give it (pointed at
+//     loopback) against a real redis-server configured like theirs
+//     (password; mutual TLS with the certificates where the chart mounts
+//     them): every value is accepted, Redis authenticates, the server id is
+//     right, the password never reaches the output, SIGTERM stops it
+//     cleanly. healthcheck_test.go checks `sidecast healthcheck`, which the
+//     image's HEALTHCHECK runs.
 //   - envnames_test.go reads sidecast's configuration struct from the
 //     source of package main (env struct tags), so every environment name an
 //     artefact sets is one sidecast reads.
