@@ -53,5 +53,20 @@
 // lost without a close frame closes the client with 1011. A closing leg flushes
 // its close frame and then closes its socket, or after a short grace at the
 // latest. Server.Close closes every session with 1001, then stops the poller
-// and waits for its workers.
+// and waits for its workers.//
+// # Engine.IO (PROTOCOL=socketio, files eio_*.go)
+//
+// Requests on SocketIOPath are Engine.IO v4. A handshake dials the backend
+// first over Engine.IO websocket (the client's query with transport=websocket,
+// identity headers as above) and reads its open packet; the client's open
+// packet has sidecast's own sid with the backend's pingInterval, pingTimeout
+// and maxPayload. An eioSession then owns one upstream wsLeg (its peer,
+// eioToClient, answers the backend's pings and hands Socket.IO packets to the
+// client transport) and a client side that is HTTP long-polling (a pending
+// GET waits on a channel; POST bodies are decoded and relayed), a client
+// wsLeg, or polling with a probing wsLeg until "5" completes the upgrade.
+// sidecast pings the client itself from a timer. A binary Socket.IO packet
+// and its attachments are assembled and written as one unit. Legs report to
+// an eioLegOwner; malformed input ends only its own session. Lock order:
+// a leg's rmu, then eioSession.inMu, then eioSession.mu, then a leg's wmu.
 package proxy

@@ -50,6 +50,7 @@ type eioSession struct {
 	cors     [][2]string // response headers learned from the backend
 	pingT    *time.Timer
 	pongT    *time.Timer
+	forgetT  *time.Timer // drops the sid closeGrace after close
 	reason   string // why the session closed
 
 	inMu      sync.Mutex
@@ -120,13 +121,13 @@ func (s *eioSession) close(reason string) {
 	} else {
 		s.wakeLocked() // the GET takes what is queued, the next one the close packet
 	}
+	// A polling client may still fetch the close packet; then the sid is gone.
+	s.forgetT = time.AfterFunc(closeGrace, s.forget)
 	s.mu.Unlock()
 	s.up.closeWith(ws.StatusNormalClosure, "")
 	if s.released.CompareAndSwap(false, true) {
 		s.e.srv.release()
 	}
-	// A polling client may still fetch the close packet; then the sid is gone.
-	time.AfterFunc(closeGrace, s.forget)
 }
 
 // forget drops the session from the registry and releases what it holds.
@@ -144,6 +145,9 @@ func (s *eioSession) forget() {
 func (s *eioSession) forceClose() {
 	s.mu.Lock()
 	legs := [3]*wsLeg{s.up, s.ws, s.probe}
+	if s.forgetT != nil && s.forgetT.Stop() {
+		defer s.forget()
+	}
 	s.mu.Unlock()
 	for _, l := range legs {
 		if l != nil {
