@@ -51,7 +51,7 @@ type eioSession struct {
 	pingT    *time.Timer
 	pongT    *time.Timer
 	forgetT  *time.Timer // drops the sid closeGrace after close
-	reason   string // why the session closed
+	reason   string      // why the session closed
 
 	inMu      sync.Mutex
 	inHdr     socketio.Header
