@@ -7,9 +7,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,18 +24,44 @@ import (
 // checked.
 const healthcheckPending = false
 
-// buildSidecast compiles package main into a temporary folder.
+// built is the sidecast binary, compiled once for the whole package run and
+// removed by TestMain.
+var built struct {
+	once sync.Once
+	dir  string
+	path string
+	out  []byte
+	err  error
+}
+
+// buildSidecast compiles package main once and returns the binary.
 func buildSidecast(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "sidecast")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	cmd.Dir = repoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	root := repoRoot(t)
+	built.once.Do(func() {
+		built.dir, built.err = os.MkdirTemp("", "deploytest-bin-")
+		if built.err != nil {
+			return
+		}
+		built.path = filepath.Join(built.dir, "sidecast")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", built.path, ".")
+		cmd.Dir = root
+		built.out, built.err = cmd.CombinedOutput()
+	})
+	if built.err != nil {
+		t.Fatalf("go build: %v\n%s", built.err, built.out)
 	}
-	return bin
+	return built.path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // runHealthcheck runs `sidecast healthcheck` against SERVER_PORT=port and
