@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,17 @@ func pollOpen(t testing.TB, base string) engineio.Handshake {
 		t.Fatalf("open packet %q: %v", body, err)
 	}
 	return hs
+}
+
+// pollGetNoT is pollGet for a goroutine other than the test's.
+func pollGetNoT(base, sid string) (string, error) {
+	resp, err := eioClient.Get(eioURL(base, "transport=polling&sid="+sid))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return strconv.Itoa(resp.StatusCode) + " " + string(b), err
 }
 
 func pollGet(t testing.TB, base, sid string) (int, string) {

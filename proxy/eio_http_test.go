@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -93,11 +94,12 @@ func TestEIOUpgrade(t *testing.T) {
 	sid := pollConnect(t, base, "up")
 
 	var wg sync.WaitGroup
-	var pendingBody string
+	var pending string
+	var pendingErr error
 	wg.Add(1)
 	go func() { // the pending GET the probe's noop must release
 		defer wg.Done()
-		_, pendingBody = pollGet(t, base, sid)
+		pending, pendingErr = pollGetNoT(base, sid)
 	}()
 	waitFor(t, "pending GET", 5*time.Second, func() bool { return getBusy(t, p, sid) })
 
@@ -107,8 +109,8 @@ func TestEIOUpgrade(t *testing.T) {
 		t.Fatalf("probe answer %q %v, want 3probe", msg, err)
 	}
 	wg.Wait()
-	if pendingBody != "6" {
-		t.Fatalf("pending GET got %q, want the noop 6", pendingBody)
+	if pendingErr != nil || pending != "200 6" {
+		t.Fatalf("pending GET got %q (%v), want the noop 6", pending, pendingErr)
 	}
 	wsSend(t, conn, "5")
 	wsAlive(t, conn)
@@ -127,4 +129,32 @@ func getBusy(t *testing.T, p *Server, sid string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.getBusy
+}
+
+// TestEIOOverlappingGet: a second pending GET closes the session. The
+// wanted answers are socket.io 4.8's (engine.io 6.6): the second GET gets
+// 400 with no body, the pending one the close packet, then the sid is unknown.
+func TestEIOOverlappingGet(t *testing.T) {
+	p, base, _ := newSocketIOProxy(t)
+	hs := pollOpen(t, base)
+	var wg sync.WaitGroup
+	var first string
+	var firstErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		first, firstErr = pollGetNoT(base, hs.SID)
+	}()
+	waitFor(t, "pending GET", 5*time.Second, func() bool { return getBusy(t, p, hs.SID) })
+	s2, b2 := pollGet(t, base, hs.SID)
+	wg.Wait()
+	if firstErr != nil {
+		t.Fatal(firstErr)
+	}
+	s3, b3 := pollGet(t, base, hs.SID)
+	got := [3]string{first, strconv.Itoa(s2) + " " + b2, strconv.Itoa(s3) + " " + b3}
+	want := [3]string{"200 1", "400 ", `400 {"code":1,"message":"Session ID unknown"}`}
+	if got != want {
+		t.Fatalf("answers %q, want %q", got, want)
+	}
 }

@@ -49,7 +49,7 @@ func (s *eioSession) servePoll(w http.ResponseWriter, r *http.Request) {
 	if s.getBusy {
 		s.mu.Unlock()
 		s.close("transport error")
-		writeEIOError(w, engineio.CodeBadRequest)
+		w.WriteHeader(http.StatusBadRequest) // as the reference server: no body
 		return
 	}
 	s.getBusy = true
@@ -86,6 +86,7 @@ func (s *eioSession) servePoll(w http.ResponseWriter, r *http.Request) {
 			// client handles a payload's Socket.IO packets on a later tick
 			// than a close packet and would lose them.
 			s.writePayload(w, engineio.ClosePacket)
+			s.e.remove(s) // delivered: the sid is unknown from now on
 			return
 		}
 		s.writePayload(w, engineio.NoopPacket) // upgraded meanwhile
@@ -106,7 +107,7 @@ func (s *eioSession) servePost(w http.ResponseWriter, r *http.Request) {
 	case s.postBusy:
 		s.mu.Unlock()
 		s.close("transport error")
-		writeEIOError(w, engineio.CodeBadRequest)
+		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
 	s.postBusy = true
