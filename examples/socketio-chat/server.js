@@ -125,6 +125,17 @@ io.on('connection', (socket) => {
     reply(ack, { ok: true, size });
   });
 
+  // What the server learned from the handshake: query, cookie, client address.
+  socket.on('whoami', (ack) => {
+    const h = socket.handshake.headers;
+    reply(ack, {
+      userId,
+      query: socket.handshake.query,
+      cookie: h.cookie || null,
+      forwardedFor: h['x-forwarded-for'] || null,
+    });
+  });
+
   socket.on('online_users', (ack) => {
     reply(ack, { users: Array.from(online.keys()).sort() });
   });

@@ -48,14 +48,16 @@ func (m Msg) Arg(t testing.TB, i int, v any) {
 
 // Conn describes one socket the peer opens.
 type Conn struct {
-	Name         string   `json:"name"`
-	URL          string   `json:"url,omitempty"`
-	Namespace    string   `json:"nsp,omitempty"`
-	Auth         any      `json:"auth,omitempty"`
-	Transports   []string `json:"transports,omitempty"`
-	Share        string   `json:"share,omitempty"` // multiplex on this socket's connection
-	Reconnection bool     `json:"reconnection,omitempty"`
-	AckReply     any      `json:"ackReply,omitempty"`
+	Name         string            `json:"name"`
+	URL          string            `json:"url,omitempty"`
+	Namespace    string            `json:"nsp,omitempty"`
+	Auth         any               `json:"auth,omitempty"`
+	Transports   []string          `json:"transports,omitempty"`
+	Query        map[string]string `json:"query,omitempty"`
+	ExtraHeaders map[string]string `json:"extraHeaders,omitempty"` // sent on polling and websocket requests (Node client)
+	Share        string            `json:"share,omitempty"`        // multiplex on this socket's connection
+	Reconnection bool              `json:"reconnection,omitempty"`
+	AckReply     any               `json:"ackReply,omitempty"`
 }
 
 // Peer is one node process running peer.js, holding any number of sockets.

@@ -19,6 +19,7 @@ type Scenario struct {
 var Scenarios = []Scenario{
 	{"connect_with_auth", scenarioConnect},
 	{"refused_without_auth", scenarioRefused},
+	{"handshake_identity", scenarioIdentity},
 	{"emit_with_ack", scenarioEmitWithAck},
 	{"room_events", scenarioRoomEvents},
 	{"direct_message", scenarioDirectMessage},

@@ -89,3 +89,23 @@ func scenarioReconnection(t *testing.T, e *Env) {
 	e.Peer.WaitEvent(t, "a", "welcome")
 	e.Sync(t, "a")
 }
+
+// scenarioIdentity: the query string and cookie of the client's handshake
+// reach the backend.
+func scenarioIdentity(t *testing.T, e *Env) {
+	c := e.Conn("a", "a")
+	c.Query = map[string]string{"tenant": "acme"}
+	c.ExtraHeaders = map[string]string{"Cookie": "session=s3cret"}
+	e.Peer.MustConnect(t, c)
+	var who struct {
+		UserID       string            `json:"userId"`
+		Query        map[string]string `json:"query"`
+		Cookie       string            `json:"cookie"`
+		ForwardedFor string            `json:"forwardedFor"`
+	}
+	e.Peer.EmitWithAck(t, "a", "whoami").Arg(t, 0, &who)
+	if who.UserID != e.User("a") || who.Query["tenant"] != "acme" || who.Cookie != "session=s3cret" {
+		t.Fatalf("backend saw %+v", who)
+	}
+	t.Logf("X-Forwarded-For at the backend: %q", who.ForwardedFor)
+}

@@ -4,7 +4,8 @@
 // on stdin; every observation is printed as one JSON line on stdout.
 //
 // Commands ({"cmd": ...}):
-//   connect     {name, url, nsp, auth, transports, share, ackReply}
+//   connect     {name, url, nsp, auth, transports, query, extraHeaders, share,
+//               reconnection, ackReply}
 //               share: name of an open socket whose Manager (one Engine.IO
 //               connection) this socket multiplexes on.
 //               ackReply: value answered to any server event that asks for an ack
@@ -72,6 +73,8 @@ function connect(c) {
     timeout: c.timeout || 10000,
   };
   if (c.transports) opts.transports = c.transports;
+  if (c.query) opts.query = c.query;
+  if (c.extraHeaders) opts.extraHeaders = c.extraHeaders;
   if (c.reconnectionDelay) opts.reconnectionDelay = c.reconnectionDelay;
   let socket;
   if (c.share) {
