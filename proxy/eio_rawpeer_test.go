@@ -30,7 +30,7 @@ func newEIORawBackend(t testing.TB) *eioRawBackend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb := &eioRawBackend{ln: ln, conns: make(chan net.Conn, 64), done: make(chan struct{})}
+	rb := &eioRawBackend{ln: ln, conns: make(chan net.Conn, 1024), done: make(chan struct{})}
 	go rb.acceptLoop()
 	t.Cleanup(func() {
 		ln.Close()
