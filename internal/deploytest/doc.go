@@ -8,7 +8,11 @@
 //   - dockerfile_test.go parses the Dockerfile (stages, cached module
 //     layer, static build flags, non-root numeric USER, EXPOSE,
 //     HEALTHCHECK, ENTRYPOINT) and checks that .dockerignore keeps every
-//     file the Go build needs.
+//     file the Go build needs; dockerfile_build_test.go replays the build
+//     stage on the host (module download from go.mod and go.sum alone, then
+//     the stage's own go build command on a copy of the filtered build
+//     context) and checks the result is a static, stripped binary that runs
+//     as the image's numeric user.
 //   - compose_loader_test.go loads the compose file with Docker Compose's
 //     own loader (compose-go: schema validation, interpolation, merge keys)
 //     and checks that this package's lighter reading of it agrees;
