@@ -3,6 +3,7 @@ package siotest
 import (
 	"bytes"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,8 @@ var Scenarios = []Scenario{
 	{"broadcasts", scenarioBroadcasts},
 	{"http_room_broadcast", scenarioHTTPBroadcast},
 	{"binary_both_ways", scenarioBinary},
+	{"burst_in_order", scenarioBurst},
+	{"burst_across_upgrade", scenarioBurstAcrossUpgrade},
 	{"server_emit_with_ack", scenarioServerEmitWithAck},
 	{"online_users", scenarioOnlineUsers},
 	{"two_namespaces", scenarioNamespaces},
@@ -315,4 +318,47 @@ func scenarioOnlineUsers(t *testing.T, e *Env) {
 			t.Fatalf("online users %v after b left, want [a]", got)
 		}
 	}
+}
+
+// scenarioBurst: a burst of events (several per polling payload) arrives
+// complete, once each and in order, at the sender and at another member.
+func scenarioBurst(t *testing.T, e *Env) {
+	const n = 200
+	e.Connect(t, "a", "a")
+	e.Connect(t, "b", "b")
+	e.join(t, "a", "r")
+	e.join(t, "b", "r")
+	for i := range n {
+		e.Peer.Emit(t, "a", "send_message", map[string]string{"twinPairId": e.Room("r"), "text": strconv.Itoa(i)})
+	}
+	for _, name := range []string{"a", "b"} {
+		last := 0
+		for i := range n {
+			var m message
+			e.Peer.WaitEvent(t, name, "new_message").Arg(t, 0, &m)
+			if m.Text != strconv.Itoa(i) || m.ID <= last {
+				t.Fatalf("%s: message %d is %+v after id %d", name, i, m, last)
+			}
+			last = m.ID
+		}
+	}
+	e.Absent(t, "b", "new_message") // and nothing twice
+}
+
+// scenarioBurstAcrossUpgrade: events sent right after connect (in the
+// default mode, while the transport upgrades) arrive in order, once each.
+func scenarioBurstAcrossUpgrade(t *testing.T, e *Env) {
+	const n = 100
+	e.Connect(t, "a", "a")
+	for i := range n {
+		e.Peer.Emit(t, "a", "direct_message", map[string]string{"toUserId": e.User("a"), "text": strconv.Itoa(i)})
+	}
+	for i := range n {
+		var dm struct{ From, Text string }
+		e.Peer.WaitEvent(t, "a", "direct_message").Arg(t, 0, &dm)
+		if dm.Text != strconv.Itoa(i) {
+			t.Fatalf("direct message %d is %+v", i, dm)
+		}
+	}
+	e.Absent(t, "a", "direct_message")
 }
