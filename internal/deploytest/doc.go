@@ -13,6 +13,9 @@
 //     the stage's own go build command on a copy of the filtered build
 //     context) and checks the result is a static, stripped binary that runs
 //     as the image's numeric user.
+//   - backend_image_test.go replays examples/socketio-chat/Dockerfile on
+//     the host (npm ci --omit=dev, the image's CMD and ENV) and runs its
+//     HEALTHCHECK command against the running server.
 //   - compose_loader_test.go loads the compose file with Docker Compose's
 //     own loader (compose-go: schema validation, interpolation, merge keys)
 //     and checks that this package's lighter reading of it agrees;
