@@ -174,11 +174,11 @@ func TestOrdering(t *testing.T) {
 	for i := range clients {
 		clients[i] = dial(t, hs, fmt.Sprintf("u%d", i))
 		clients[i].send(join("r"))
-	}
-	// Each client sees one joined per client joining at or after it.
-	for i, c := range clients {
-		for range senders - i {
-			c.next()
+		// Joins in a known order: everyone so far sees this one.
+		for _, c := range clients[:i+1] {
+			if m := c.next(); m.Type != "joined" || m.User != fmt.Sprintf("u%d", i) {
+				t.Fatalf("got %+v, want u%d joined", m, i)
+			}
 		}
 	}
 	var wg sync.WaitGroup
