@@ -23,6 +23,10 @@
 //     password that every sidecast uses, two unmodified backends each
 //     behind its own sidecast, nginx in front, environment names that
 //     sidecast reads.
+//   - compose_host_test.go runs the compose topology as plain processes
+//     (redis-server with the compose password, two example backends, two
+//     sidecast binaries with the compose environment, nginx with the
+//     example configuration) and sends requests through nginx.
 //   - nginx_test.go runs the real nginx: `nginx -t` on the configuration,
 //     then nginx itself in front of two loopback backends, to show plain
 //     round-robin, the forwarded headers, unbuffered streaming and

@@ -1,0 +1,164 @@
+package deploytest
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sidecast/sidecast/internal/redistest"
+)
+
+// TestComposeTopologyOnHost runs the compose example's topology as plain
+// processes, since no Docker engine runs here: a redis-server with the
+// compose password, two example backends, two sidecast binaries with the
+// compose environment, and nginx with the example configuration, each on a
+// free loopback port in place of its service name. Through nginx, requests
+// must reach both sidecasts, plain HTTP must reach a backend through its
+// sidecast, and a Socket.IO polling handshake must open a session.
+func TestComposeTopologyOnHost(t *testing.T) {
+	cf := loadCompose(t, noEnv)
+	bin := buildSidecast(t)
+	srv := redistest.Start(t, redistest.Config{Password: requirepass(cf.Services["redis"].Command)})
+	app := prepareBackendApp(t)
+
+	addrs := map[string]string{} // compose service → loopback address
+	for name, s := range cf.Services {
+		if composeDockerfile(s) == "examples/socketio-chat/Dockerfile" {
+			env := map[string]string{}
+			for k, v := range s.Environment {
+				env[k] = v
+			}
+			env["PORT"] = freePort(t)
+			startImageCmd(t, app, []string{"node", "server.js"}, env)
+			addrs[name] = "127.0.0.1:" + env["PORT"]
+			waitTCP(t, addrs[name])
+		}
+	}
+	var nodes []*sidecastProc
+	for _, name := range sidecastServices(t, cf) {
+		env := hostSidecastEnv(t, cf.Services[name].Environment, addrs, srv.Addr())
+		addrs[name] = "127.0.0.1:" + env["SERVER_PORT"]
+		p := startSidecastEnv(t, bin, env)
+		p.health(t, "http://"+addrs[name]+env["HEALTH_PATH"], func(h map[string]any) bool { return h["redis"] == true })
+		nodes = append(nodes, p)
+	}
+	var upstream []string
+	for _, servers := range loadNginxFacts(t).upstreams {
+		for _, s := range servers {
+			host, _, _ := strings.Cut(s, ":")
+			upstream = append(upstream, addrs[host])
+		}
+	}
+	lb := "http://" + startNginx(t, upstream)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 15 * time.Second}
+	t.Run("nginx reaches every sidecast", func(t *testing.T) { checkNodesSeen(ctx, t, client, lb, cf) })
+	t.Run("plain HTTP reaches a backend", func(t *testing.T) {
+		body, err := getBody(ctx, client, lb+"/stats")
+		if err != nil || !strings.Contains(body, `"online"`) {
+			t.Errorf("GET /stats through nginx and sidecast: %v %q, want the backend's stats", err, body)
+		}
+	})
+	t.Run("Socket.IO polling handshake", func(t *testing.T) {
+		body, err := getBody(ctx, client, lb+"/socket.io/?EIO=4&transport=polling")
+		if err != nil || !strings.HasPrefix(body, "0{") || !strings.Contains(body, `"sid"`) {
+			t.Errorf("Engine.IO open through nginx: %v %q, want an open packet 0{\"sid\":…}", err, body)
+		}
+	})
+	for _, p := range nodes {
+		p.stop(t)
+	}
+}
+
+// prepareBackendApp installs the example backend into a temporary folder
+// the way its image does.
+func prepareBackendApp(t *testing.T) string {
+	t.Helper()
+	stages := dockerfile(t, "examples/socketio-chat/Dockerfile")
+	final := stages[len(stages)-1]
+	app := t.TempDir()
+	for _, src := range copySources(final) {
+		copyFile(t, filepath.Join(repoRoot(t), "examples/socketio-chat", src), filepath.Join(app, filepath.Base(src)))
+	}
+	npmEnv := map[string]string{"npm_config_cache": filepath.Join(t.TempDir(), "npm-cache")}
+	for _, in := range final.find("RUN") {
+		runStep(t, app, app, in, npmEnv)
+	}
+	return app
+}
+
+// hostSidecastEnv is a compose sidecast's environment with service names
+// replaced by the loopback addresses the test started them on.
+func hostSidecastEnv(t *testing.T, compose envMap, addrs map[string]string, redisAddr string) map[string]string {
+	t.Helper()
+	env := map[string]string{}
+	for k, v := range compose {
+		env[k] = v
+	}
+	backend, err := url.Parse(env["BACKEND_URL"])
+	if err != nil || addrs[backend.Hostname()] == "" {
+		t.Fatalf("BACKEND_URL %q names no backend service", env["BACKEND_URL"])
+	}
+	backend.Host = addrs[backend.Hostname()]
+	env["BACKEND_URL"] = backend.String()
+	env["REDIS_HOST"], env["REDIS_PORT"], _ = net.SplitHostPort(redisAddr)
+	env["SERVER_PORT"], env["METRICS_PORT"] = freePort(t), freePort(t)
+	env["ADVERTISE_URL"] = "http://127.0.0.1:" + env["SERVER_PORT"]
+	return env
+}
+
+// checkNodesSeen reads HEALTH_PATH through nginx until every sidecast's
+// SERVER_ID has answered.
+func checkNodesSeen(ctx context.Context, t *testing.T, client *http.Client, lb string, cf *composeFile) {
+	t.Helper()
+	want := map[string]bool{}
+	path := ""
+	for _, name := range sidecastServices(t, cf) {
+		want[cf.Services[name].Environment["SERVER_ID"]] = true
+		path = cf.Services[name].Environment["HEALTH_PATH"]
+	}
+	seen := map[string]int{}
+	for range 10 {
+		body, err := getBody(ctx, client, lb+path)
+		if err != nil {
+			t.Fatalf("GET %s through nginx: %v", path, err)
+		}
+		var h map[string]any
+		if err := json.Unmarshal([]byte(body), &h); err != nil {
+			t.Fatalf("health answer %q: %v", body, err)
+		}
+		id, _ := h["serverId"].(string)
+		seen[id]++
+	}
+	t.Logf("health answers per node: %v", seen)
+	for id := range want {
+		if seen[id] == 0 {
+			t.Errorf("no request reached %s through nginx", id)
+		}
+	}
+}
+
+// waitTCP polls until addr accepts connections.
+func waitTCP(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listens on %s after 20s: %v", addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
