@@ -1,7 +1,8 @@
+//go:build linux && !sidecast_portable
+
 package proxy
 
 import (
-	"runtime"
 	"testing"
 	"time"
 )
@@ -34,19 +35,4 @@ func TestIdleSessionsParkNoGoroutine(t *testing.T) {
 	if err := r.backendToClient(); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// settledGoroutines waits for short-lived goroutines (HTTP handlers finishing
-// after a hijack) to end and returns the count once it stops falling.
-func settledGoroutines() int {
-	n := runtime.NumGoroutine()
-	for range 100 {
-		time.Sleep(10 * time.Millisecond)
-		m := runtime.NumGoroutine()
-		if m == n {
-			return n
-		}
-		n = m
-	}
-	return n
 }

@@ -30,6 +30,7 @@ type registration struct {
 	stop chan struct{}
 	want Event // interest of the current wait, read by check
 	got  Event // readiness found by check
+	pfd  [1]unix.PollFd
 }
 
 // New returns a fallback Poller.
@@ -89,14 +90,23 @@ func (p *Poller) Remove(k Key) error {
 	return nil
 }
 
-// Close stops accepting registrations and waits for the waiters, which end as
-// their connections are removed and closed. It is idempotent.
+// Close stops accepting registrations, stops every waiter and waits for them.
+// A waiter blocked on readiness ends when its connection closes, so callers
+// close their connections first, as the proxy does. It is idempotent.
 func (p *Poller) Close() error {
-	p.once.Do(func() {
-		p.tab.close()
-		p.wg.Wait()
-	})
+	p.once.Do(p.shutdown)
 	return nil
+}
+
+func (p *Poller) shutdown() {
+	p.tab.close()
+	p.mu.Lock()
+	for k, r := range p.regs {
+		close(r.stop)
+		delete(p.regs, k)
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
 }
 
 // waitLoop waits for each arming, then for readiness, then runs the handler.
@@ -107,7 +117,7 @@ func (r *registration) waitLoop() {
 		case <-r.stop:
 			return
 		case ev := <-r.arm:
-			got := r.wait(ev)
+			got, closed := r.wait(ev)
 			select {
 			case <-r.stop:
 				return
@@ -115,13 +125,17 @@ func (r *registration) waitLoop() {
 			}
 			r.h.Ready(got)
 			<-r.p.sem
+			if closed {
+				return // a closed connection has nothing more to wait for
+			}
 		}
 	}
 }
 
-// wait blocks until the connection is ready for some of ev. The check runs
-// after the runtime reset its readiness state, so no wake-up is lost.
-func (r *registration) wait(ev Event) Event {
+// wait blocks until the connection is ready for some of ev, or reports that
+// it is closed. The check runs after the runtime reset its readiness state, so
+// no wake-up is lost.
+func (r *registration) wait(ev Event) (Event, bool) {
 	r.want, r.got = ev, 0
 	var err error
 	if ev&EventWrite != 0 {
@@ -130,9 +144,9 @@ func (r *registration) wait(ev Event) Event {
 		err = r.rc.Read(r.check)
 	}
 	if err != nil {
-		return EventHup | EventRead | EventWrite
+		return EventHup | EventRead | EventWrite, true
 	}
-	return r.got
+	return r.got, false
 }
 
 func (r *registration) check(fd uintptr) bool {
@@ -143,11 +157,11 @@ func (r *registration) check(fd uintptr) bool {
 	if r.want&EventWrite != 0 {
 		events |= unix.POLLOUT
 	}
-	pfd := []unix.PollFd{{Fd: int32(fd), Events: events}}
-	if n, err := unix.Poll(pfd, 0); err != nil || n == 0 {
+	r.pfd[0] = unix.PollFd{Fd: int32(fd), Events: events}
+	if n, err := unix.Poll(r.pfd[:], 0); err != nil || n == 0 {
 		return false
 	}
-	re := pfd[0].Revents
+	re := r.pfd[0].Revents
 	if re&unix.POLLIN != 0 {
 		r.got |= EventRead
 	}
