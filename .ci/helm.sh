@@ -47,6 +47,8 @@ for values in "$@"; do
 	"$HELM" template demo "$CHART" --namespace chat $values >/dev/null
 done
 
-# The Go test renders its own value sets with the same binary and checks the
-# manifests (sidecar container, env names, probes, ports, preStop, PDB).
-SIDECAST_HELM="$HELM" go test -count=1 -run 'Helm' ./internal/deploytest/
+# The Go tests render their own value sets with the same binary: they check
+# the manifests (sidecar container, env names, probes, ports, preStop, PDB,
+# strict Kubernetes types, NOTES.txt) and run the real sidecast binary with
+# the rendered environment against a real redis-server.
+SIDECAST_HELM="$HELM" go test -count=1 -run 'Helm|ArtefactEnv' ./internal/deploytest/
