@@ -17,7 +17,8 @@ import (
 
 // echoBackend is a test backend: WebSocket requests are upgraded and every
 // message is echoed; a text message "headers" is answered with the upgrade
-// request's headers as JSON; "close:CODE:REASON" makes it close. Plain HTTP
+// request's headers as JSON; "close:CODE:REASON" makes it close; "flood:N"
+// makes it send N binary messages of 16 KiB as fast as it can. Plain HTTP
 // requests are echoed as JSON (method, path, body, headers).
 type echoBackend struct {
 	t   *testing.T
@@ -98,6 +99,15 @@ func (b *echoBackend) handle(conn net.Conn, m wsutil.Message, hdr []byte) bool {
 		return true
 	case string(m.Payload) == "headers":
 		return wsutil.WriteServerMessage(conn, ws.OpText, hdr) == nil
+	case bytes.HasPrefix(m.Payload, []byte("flood:")):
+		n := atoi(string(m.Payload[len("flood:"):]))
+		p := bytes.Repeat([]byte{'f'}, 16<<10)
+		for range n {
+			if wsutil.WriteServerMessage(conn, ws.OpBinary, p) != nil {
+				return false
+			}
+		}
+		return true
 	case bytes.HasPrefix(m.Payload, []byte("close:")):
 		parts := bytes.SplitN(m.Payload, []byte(":"), 3)
 		code := ws.StatusCode(atoi(string(parts[1])))
