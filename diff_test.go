@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sidecast/sidecast/internal/difftest"
+	"github.com/sidecast/sidecast/internal/redistest"
+)
+
+// The runs of each scenario besides the oracle.
+const (
+	runMemory     = "memory"      // in-process nodes on the in-memory bus
+	runRedis      = "redis"       // sidecast processes over a real redis-server
+	runMirrorsOff = "mirrors-off" // in-memory bus with MIRRORS=off: must fail
+)
+
+// Per-condition waits: generous for a loaded two-core machine under -race;
+// shorter for the negative control, which expects to wait in vain.
+const (
+	diffWait        = 8 * time.Second
+	diffWaitNegated = 3 * time.Second
+)
+
+// diffSuite is the state shared by the scenarios of one TestDifferential.
+type diffSuite struct {
+	t        *testing.T
+	backends *diffBackends
+	redisURL string
+	shared   map[string]*clusterWorld // by run and backend kind
+	seq      int
+	passed   int
+	failed   int
+	barrier  map[string][]string // per run: problems reading or with barrier timeouts
+}
+
+// TestDifferential is DESIGN §1's acceptance test: every scenario plays on
+// one backend directly (the oracle) and on a cluster of sidecast nodes over
+// the in-memory bus and over Redis, and every client must have received
+// the same. With MIRRORS=off every scenario must fail: the suite sees the
+// problem it exists for. One line per scenario and run goes to stdout,
+// then "N passed, N failed".
+func TestDifferential(t *testing.T) {
+	root, err := difftest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &diffSuite{t: t, backends: &diffBackends{root: root, shared: map[difftest.Backend][]string{}},
+		shared: map[string]*clusterWorld{}, barrier: map[string][]string{}}
+	s.redisURL = redistest.Start(t, redistest.Config{}).URL()
+	for _, sc := range difftest.Scenarios {
+		t.Run(sc.Name, func(t *testing.T) { s.scenario(t, sc) })
+	}
+	s.checkBarrierTimeouts()
+	fmt.Printf("%d passed, %d failed\n", s.passed, s.failed)
+}
+
+// scenario plays sc on the oracle, then on every run that applies.
+func (s *diffSuite) scenario(t *testing.T, sc *difftest.Scenario) {
+	oracle := s.play(sc, oracleWorld{url: s.backends.get(s.t, sc.Backend, 1)[0]}, diffWait)
+	if oracle.Err != nil {
+		s.report(false, "oracle", sc.Name, oracle.Elapsed, "the oracle itself failed: "+oracle.Err.Error())
+		t.Fatalf("oracle: %v", oracle.Err)
+	}
+	for _, run := range []string{runMemory, runRedis, runMirrorsOff} {
+		if sc.Processes && run != runRedis {
+			continue
+		}
+		t.Run(run, func(t *testing.T) { s.cluster(t, sc, run, oracle) })
+	}
+}
+
+// cluster plays sc on one run's cluster and compares with the oracle.
+func (s *diffSuite) cluster(t *testing.T, sc *difftest.Scenario, run string, oracle difftest.Result) {
+	w := s.world(t, sc, run)
+	wait := diffWait
+	if run == runMirrorsOff {
+		wait = diffWaitNegated
+	}
+	res := s.play(sc, w, wait)
+	problems := difftest.Compare(oracle.Streams, res.Streams)
+	detail := diffDetail(res, problems)
+	if sc.Dedicated && !sc.Disturbs && run != runMirrorsOff {
+		s.noteBarrier(run, w)
+	}
+	if run == runMirrorsOff {
+		ok := res.Err != nil || len(problems) > 0
+		if ok {
+			detail = "failed as it must without mirrors: " + firstLine(detail)
+		} else {
+			detail = "passed without mirrors: this scenario cannot detect the problem"
+			t.Error(detail)
+		}
+		s.report(ok, run, sc.Name, res.Elapsed, detail)
+		return
+	}
+	ok := res.Err == nil && len(problems) == 0
+	s.report(ok, run, sc.Name, res.Elapsed, firstLine(detail))
+	if !ok {
+		t.Errorf("%s differs from the oracle (node logs in %s):\n%s", run, w.logs(), detail)
+	}
+}
+
+func diffDetail(res difftest.Result, problems []difftest.Problem) string {
+	var parts []string
+	if res.Err != nil {
+		parts = append(parts, res.Err.Error())
+	}
+	if len(problems) > 0 {
+		parts = append(parts, difftest.Summary(problems, 12))
+	}
+	if len(parts) == 0 {
+		return res.Describe()
+	}
+	return strings.Join(parts, "\n")
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	if len(line) > 200 {
+		line = line[:200] + "…"
+	}
+	return line
+}
+
+// world returns the cluster sc runs on: a shared one per run and backend
+// kind, or, for a dedicated scenario, one of its own with fresh backends.
+func (s *diffSuite) world(t *testing.T, sc *difftest.Scenario, run string) *clusterWorld {
+	t.Helper()
+	redisURL := ""
+	if run == runRedis {
+		redisURL = s.redisURL
+	}
+	env := map[string]string{}
+	if run == runMirrorsOff {
+		env["MIRRORS"] = "off"
+	}
+	if sc.Dedicated {
+		for k, v := range sc.Env {
+			env[k] = v
+		}
+		return newClusterWorld(t, run, redisURL, sc.Backend, s.backends.start(t, sc.Backend, sc.Nodes), env, sc.Late)
+	}
+	key := run + "/" + string(sc.Backend)
+	if w := s.shared[key]; w != nil {
+		return w
+	}
+	w := newClusterWorld(s.t, run, redisURL, sc.Backend, s.backends.get(s.t, sc.Backend, 3), env, nil)
+	s.shared[key] = w
+	return w
+}
+
+func (s *diffSuite) play(sc *difftest.Scenario, w difftest.World, wait time.Duration) difftest.Result {
+	s.seq++
+	return difftest.Play(context.Background(), sc, w, difftest.Options{
+		Root: s.backends.root, Prefix: fmt.Sprintf("~p%d~", s.seq), Wait: wait, Limit: 3 * time.Minute,
+	})
+}
+
+func (s *diffSuite) report(ok bool, run, name string, took time.Duration, detail string) {
+	status := "PASS"
+	if ok {
+		s.passed++
+	} else {
+		status = "FAIL"
+		s.failed++
+	}
+	fmt.Printf("%s %-11s %-38s %6.1fs  %s\n", status, run, name, took.Seconds(), detail)
+}
+
+// noteBarrier records a world's barrier timeouts (all its peers stayed
+// healthy, so there must be none).
+func (s *diffSuite) noteBarrier(run string, w *clusterWorld) {
+	n, err := w.barrierTimeouts()
+	switch {
+	case err != nil:
+		s.barrier[run] = append(s.barrier[run], err.Error())
+	case n != 0:
+		s.barrier[run] = append(s.barrier[run], fmt.Sprintf("%s: %v barrier timeouts", w.name, n))
+	}
+}
+
+// checkBarrierTimeouts asserts, per run, zero barrier timeouts in every
+// cluster whose peers all stayed healthy.
+func (s *diffSuite) checkBarrierTimeouts() {
+	for _, run := range []string{runMemory, runRedis} {
+		for key, w := range s.shared {
+			if strings.HasPrefix(key, run+"/") {
+				s.noteBarrier(run, w)
+			}
+		}
+		problems := s.barrier[run]
+		ok := len(problems) == 0
+		detail := "zero while every peer was healthy"
+		if !ok {
+			detail = firstLine(strings.Join(problems, "; "))
+			s.t.Errorf("%s: barrier timeouts: %s", run, strings.Join(problems, "\n"))
+		}
+		s.report(ok, run, "barrier_timeouts_while_healthy", 0, detail)
+	}
+}

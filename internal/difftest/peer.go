@@ -1,0 +1,151 @@
+package difftest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// PeerDir is the socket.io-client peer's folder, relative to the repository
+// root; its peer.js reads JSON commands on stdin and prints observations.
+const PeerDir = "internal/siotest/peer"
+
+// Peer is one Node process running peer.js, holding any number of sockets.
+type Peer struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	errs  *lockedBuffer
+	done  chan struct{}
+	box   *inbox
+
+	wmu       sync.Mutex // serialises command lines
+	closeOnce sync.Once
+}
+
+// StartPeer starts peer.js from the repository at root and waits until it
+// is ready. Observations go to box.
+func startPeer(root string, box *inbox) (*Peer, error) {
+	dir := filepath.Join(root, PeerDir)
+	if err := checkNode(dir, "socket.io-client"); err != nil {
+		return nil, err
+	}
+	p := &Peer{errs: &lockedBuffer{}, done: make(chan struct{}), box: box}
+	p.cmd = exec.Command("node", "peer.js")
+	p.cmd.Dir = dir
+	p.cmd.Stderr = p.errs
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("difftest: peer stdout: %w", err)
+	}
+	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		return nil, fmt.Errorf("difftest: peer stdin: %w", err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("difftest: start node peer.js: %w", err)
+	}
+	ready := make(chan struct{})
+	go p.readLoop(stdout, ready)
+	select {
+	case <-ready:
+		return p, nil
+	case <-p.done:
+		return nil, fmt.Errorf("%w before it was ready: %s", ErrPeerExited, p.errs.String())
+	case <-time.After(15 * time.Second):
+		p.Close()
+		return nil, fmt.Errorf("%w: peer.js not ready in 15s", ErrTimeout)
+	}
+}
+
+// checkNode fails, naming the fix, when node or a folder's module is missing.
+func checkNode(dir, module string) error {
+	if _, err := exec.LookPath("node"); err != nil {
+		return fmt.Errorf("difftest: node is not on PATH (install Node.js 18+): %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", module, "package.json")); err != nil {
+		return fmt.Errorf("difftest: %s is not installed: run `npm ci` in %s", module, filepath.Base(dir))
+	}
+	return nil
+}
+
+// readLoop records every line the peer prints until the process ends.
+func (p *Peer) readLoop(r io.Reader, ready chan<- struct{}) {
+	defer close(p.done)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	first := true
+	for sc.Scan() {
+		var m Msg
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			m = Msg{Type: "error", Message: "unparsable line: " + sc.Text()}
+		}
+		if first && m.Type == "ready" {
+			first = false
+			close(ready)
+			continue
+		}
+		p.box.add(m)
+	}
+	_ = p.cmd.Wait()
+	p.box.fail(fmt.Errorf("%w: %s", ErrPeerExited, p.errs.String()))
+}
+
+// send writes command lines in one write, so a burst reaches the peer's
+// event loop together.
+func (p *Peer) send(cmds ...map[string]any) error {
+	var buf []byte
+	for _, cmd := range cmds {
+		b, err := json.Marshal(cmd)
+		if err != nil {
+			return fmt.Errorf("difftest: encode command: %w", err)
+		}
+		buf = append(append(buf, b...), '\n')
+	}
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	if _, err := p.stdin.Write(buf); err != nil {
+		return fmt.Errorf("difftest: write to peer: %w", err)
+	}
+	return nil
+}
+
+// Close ends the process (peer.js exits when stdin closes) and waits for
+// readLoop; it is idempotent.
+func (p *Peer) Close() {
+	p.closeOnce.Do(func() {
+		_ = p.stdin.Close()
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+}
+
+// lockedBuffer collects a process's output for failure messages.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.buf.Len() > 1<<20 { // keep failure output bounded
+		return len(p), nil
+	}
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
