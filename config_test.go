@@ -226,3 +226,27 @@ func TestConfigReportsEveryProblem(t *testing.T) {
 		})
 	}
 }
+
+// FuzzBackendURL: BACKEND_URL either parses to an http(s) URL with a host
+// and no credentials, or fails naming BACKEND_URL without showing the value
+// when it may hold credentials.
+func FuzzBackendURL(f *testing.F) {
+	for _, s := range []string{"http://127.0.0.1:3001", "ws://h/base", "https://u:pw@h", "ftp://h", "http://", "http://[::1", "h:80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := parseBackendURL(raw)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "BACKEND_URL: ") {
+				t.Fatalf("error %v does not name BACKEND_URL", err)
+			}
+			if strings.Contains(raw, "@") && strings.Contains(err.Error(), raw) {
+				t.Fatalf("error shows a value with credentials: %v", err)
+			}
+			return
+		}
+		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			t.Fatalf("%q accepted as %#v", raw, u)
+		}
+	})
+}
