@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // ignoreRule is one .dockerignore line: a pattern, possibly negated.
@@ -40,21 +41,25 @@ func parseDockerignore(src string) []ignoreRule {
 func globRegexp(p string) *regexp.Regexp {
 	var b strings.Builder
 	b.WriteString("^")
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; {
+	for i := 0; i < len(p); {
+		r, size := utf8.DecodeRuneInString(p[i:])
+		switch {
 		case strings.HasPrefix(p[i:], "**/"):
 			b.WriteString("(?:.*/)?")
-			i += 2
+			size = 3
 		case strings.HasPrefix(p[i:], "**"):
 			b.WriteString(".*")
-			i++
-		case c == '*':
+			size = 2
+		case r == '*':
 			b.WriteString("[^/]*")
-		case c == '?':
+		case r == '?':
 			b.WriteString("[^/]")
 		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
+			// An invalid byte becomes U+FFFD, which is also how the
+			// regexp reads that byte in a path.
+			b.WriteString(regexp.QuoteMeta(string(r)))
 		}
+		i += size
 	}
 	b.WriteString("(?:/.*)?$")
 	return regexp.MustCompile(b.String())
@@ -163,4 +168,25 @@ func checkEmbeds(t *testing.T, rules []ignoreRule, root, file string) {
 			}
 		}
 	}
+}
+
+// FuzzParseDockerignore: any input compiles, and a line naming a plain
+// path ignores that path and everything below it.
+func FuzzParseDockerignore(f *testing.F) {
+	f.Add(".git\n**/node_modules\n", "a/node_modules/b")
+	f.Fuzz(func(t *testing.T, src, p string) {
+		rules := parseDockerignore(src)
+		_ = ignored(rules, p)
+		if p == "" || strings.ContainsAny(p, "*?[]\\!#\n\r") || strings.TrimSpace(p) != p {
+			return
+		}
+		clean := strings.TrimPrefix(path.Clean("/"+p), "/")
+		if clean == "" || clean == "." {
+			return
+		}
+		rules = parseDockerignore(clean)
+		if !ignored(rules, clean) || !ignored(rules, clean+"/below") {
+			t.Errorf("pattern %q does not ignore itself or what is below it", clean)
+		}
+	})
 }
