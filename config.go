@@ -42,10 +42,14 @@ type Config struct {
 	WriteQueueSize   int           `env:"WRITE_QUEUE_SIZE" envDefault:"4194304" help:"Bytes queued towards one connection (client or backend) before it counts as slow and is closed (1008); at least MAX_PAYLOAD plus 14."`
 	HandshakeTimeout time.Duration `env:"HANDSHAKE_TIMEOUT" envDefault:"10s" help:"Bounds writing a client's upgrade response, and dialing the backend with its upgrade."`
 
-	MirrorEvents     []string `env:"MIRROR_EVENTS" help:"Comma-separated membership events replayed on every node's mirror, e.g. join_twin_room,leave_twin_room. Checked now; applied once mirror sessions land."`
-	MirrorEventReply []string `env:"MIRROR_EVENT_REPLY" help:"Comma-separated events with which the home backend answers a membership event (held frames wait for it). Checked now; applied once mirror sessions land."`
-	LocalEvents      []string `env:"LOCAL_EVENTS" help:"Comma-separated echo events accepted only from the home backend; an entry may add a payload match: new_message@from=system. Checked now; applied once mirror sessions land."`
-	EventField       string   `env:"EVENT_FIELD" envDefault:"type" help:"PROTOCOL=websocket: the JSON field whose value names a message's event, for MIRROR_EVENTS and LOCAL_EVENTS."`
+	MirrorEvents     []string      `env:"MIRROR_EVENTS" help:"Comma-separated membership events replayed on every node's mirror, e.g. join_twin_room,leave_twin_room."`
+	MirrorEventReply []string      `env:"MIRROR_EVENT_REPLY" help:"Comma-separated events with which the home backend answers a membership event (held frames wait for it)."`
+	LocalEvents      []string      `env:"LOCAL_EVENTS" help:"Comma-separated echo events accepted only from the home backend; an entry may add a payload match: new_message@from=system."`
+	EventField       string        `env:"EVENT_FIELD" envDefault:"type" help:"PROTOCOL=websocket: the JSON field whose value names a message's event, for MIRROR_EVENTS and LOCAL_EVENTS."`
+	Mirrors          string        `env:"MIRRORS" envDefault:"on" help:"on: every node opens a mirror of every client session of the cluster, so N nodes behave like one. off: each node serves only its own clients (to show what mirrors fix)."`
+	EchoWindow       time.Duration `env:"ECHO_WINDOW" envDefault:"500ms" help:"An identical frame reaching a session from its home backend and from a mirror within this window counts as an echo (a LOCAL_EVENTS candidate, see /admin/stats)."`
+	ReleaseGrace     time.Duration `env:"RELEASE_GRACE" envDefault:"50ms" help:"Held client frames released after a membership barrier are not followed by a DISCONNECT or close for this long, so the backend handles them first."`
+	ReplyTimeout     time.Duration `env:"MIRROR_REPLY_TIMEOUT" envDefault:"1s" help:"Longest that frames relayed from other nodes wait for the home backend's answer to a membership event (MIRROR_EVENT_REPLY, an ack, or its next frame)."`
 
 	HealthPath        string        `env:"HEALTH_PATH" envDefault:"/health" help:"Path on SERVER_PORT answered by sidecast itself (JSON health); set another one if the backend's own must stay reachable."`
 	DrainTimeout      time.Duration `env:"DRAIN_TIMEOUT" envDefault:"30s" help:"Longest a SIGTERM/SIGINT shutdown waits before it gives up (exit 1)."`
@@ -88,6 +92,7 @@ func LoadConfig(environ map[string]string) (*Config, error) {
 		cfg.checkServer,
 		cfg.checkLimits,
 		cfg.checkEvents,
+		cfg.checkMirrors,
 		cfg.checkOps,
 		cfg.resolveRedis,
 	} {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sidecast/sidecast/fanout"
 	"github.com/sidecast/sidecast/proxy"
@@ -22,6 +23,7 @@ type node struct {
 	proxy    *proxy.Server
 	bus      fanout.Bus
 	registry *fanout.Registry
+	cluster  atomic.Pointer[fanout.Cluster] // nil with MIRRORS=off
 	srv      *http.Server
 	ln       net.Listener
 	served   chan error // serveLoop's result; closed when it returns
@@ -49,6 +51,12 @@ func startNode(ctx context.Context, cfg *Config, logger *slog.Logger, ln net.Lis
 		return nil, err
 	}
 	if err = n.startRegistry(ctx); err != nil {
+		_ = n.bus.Close()
+		_ = n.proxy.Close()
+		return nil, err
+	}
+	if err = n.startCluster(ctx); err != nil {
+		_ = n.registry.Close()
 		_ = n.bus.Close()
 		_ = n.proxy.Close()
 		return nil, err
@@ -124,6 +132,7 @@ func (n *node) Shutdown(ctx context.Context) error {
 			_ = n.srv.Close()
 		}
 		<-n.served
+		n.closeCluster()
 		errs = append(errs, n.proxy.Close())
 		if err := n.registry.Close(); err != nil && !errors.Is(err, fanout.ErrNotConnected) {
 			n.log.Warn("leaving the registry", "err", err)

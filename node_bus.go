@@ -52,7 +52,10 @@ func (n *node) startRegistry(ctx context.Context) error {
 	return nil
 }
 
-// onPeer runs on the registry's goroutine; it only logs.
+// onPeer runs on the registry's goroutine; it logs and tells the cluster.
 func (n *node) onPeer(ev fanout.PeerEvent) {
 	n.log.Info("peer "+ev.Kind.String(), "peer", ev.Peer.ID, "reason", ev.Reason)
+	if c := n.cluster.Load(); c != nil {
+		c.OnPeer(ev)
+	}
 }

@@ -44,6 +44,7 @@ func (e *eioServer) handshake(w http.ResponseWriter, r *http.Request, transport 
 		return
 	}
 	e.srv.stats.sessionsTotal.Add(1)
+	s.attachCluster(r)
 	if transport == "polling" {
 		s.startPolling(w, r, up.buffered)
 		return

@@ -27,7 +27,7 @@ func (t *eioToClient) WriteMessage(op ws.OpCode, p []byte) error {
 		if err != nil || !done {
 			return err
 		}
-		return s.deliverUnit(&t.asm)
+		return s.fromBackend(&t.asm)
 	}
 	pkt, err := engineio.ParsePacket(p, false)
 	if err != nil {
@@ -42,7 +42,7 @@ func (t *eioToClient) WriteMessage(op ws.OpCode, p []byte) error {
 		if err != nil || !done {
 			return err
 		}
-		return s.deliverUnit(&t.asm)
+		return s.fromBackend(&t.asm)
 	case engineio.Ping:
 		if err := s.up.WriteMessage(ws.OpText, engineio.PongPacket); err != nil {
 			return err
@@ -197,6 +197,9 @@ func (s *eioSession) clientMessageLocked(pkt engineio.Packet, raw []byte) error 
 	}
 	if err != nil || !done {
 		return err
+	}
+	if s.clx.cs != nil {
+		return s.clx.fromClient(&s.inAsm)
 	}
 	for i := range s.inAsm.Len() {
 		op := ws.OpText

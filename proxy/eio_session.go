@@ -59,6 +59,8 @@ type eioSession struct {
 	inScratch []byte
 
 	released atomic.Bool
+
+	clx eioCluster // the fan-out's side, zero when mirrors are off
 }
 
 func newEIOSession(e *eioServer, up *upstreamConn, backend engineio.Handshake) (*eioSession, error) {
@@ -124,7 +126,7 @@ func (s *eioSession) close(reason string) {
 	// A polling client may still fetch the close packet; then the sid is gone.
 	s.forgetT = time.AfterFunc(closeGrace, s.forget)
 	s.mu.Unlock()
-	s.up.closeWith(ws.StatusNormalClosure, "")
+	s.closeUpstream()
 	if s.released.CompareAndSwap(false, true) {
 		s.e.srv.release()
 	}

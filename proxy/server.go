@@ -22,6 +22,7 @@ type Server struct {
 	eio    *eioServer // Engine.IO termination, with ProtocolSocketIO only
 	stats  counters
 	active atomic.Int64 // sessions holding a MaxConnections slot
+	cl     Cluster      // the fan-out, nil when mirrors are off (SetCluster)
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
@@ -122,10 +123,13 @@ func (s *Server) isClosed() bool {
 
 // startSession hands both connections to a new session; false means they were
 // closed instead.
-func (s *Server) startSession(clientConn net.Conn, clientBuf []byte, up *upstreamConn) bool {
+func (s *Server) startSession(clientConn net.Conn, clientBuf []byte, up *upstreamConn, hs Handshake) bool {
 	sess, err := newSession(s, clientConn, up.conn)
 	if err == nil && !s.track(sess) {
 		err = ErrClosed
+	}
+	if err == nil && s.cl != nil {
+		sess.attachCluster(s.cl, hs)
 	}
 	if err != nil {
 		s.log.Warn("session not started", "err", err)

@@ -33,6 +33,7 @@ type session struct {
 	upstream   *wsLeg
 	done       atomic.Bool
 	legsClosed atomic.Int32
+	cl         ClusterSession // the fan-out's side, nil when mirrors are off
 }
 
 func (s *session) server() *Server { return s.srv }
@@ -75,7 +76,7 @@ func (s *session) finish(clientCode ws.StatusCode, clientReason string, upCode w
 		return
 	}
 	s.client.closeWith(clientCode, clientReason)
-	s.upstream.closeWith(upCode, upReason)
+	s.closeUpstream(upCode, upReason)
 }
 
 // finishFrom closes the session because of leg l: l gets (own, ownReason) and
@@ -116,7 +117,7 @@ func (s *session) onReadError(l *wsLeg, err error) {
 	case errors.Is(err, ErrQueueFull):
 		s.onSlowPeer(l)
 	case errors.Is(err, ErrLegBroken):
-		s.onLost(l.peer.(*wsLeg))
+		s.onLost(s.otherLeg(l))
 	}
 }
 

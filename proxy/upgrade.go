@@ -81,5 +81,5 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) bool {
 	// Deadlines from the HTTP server would fail raw reads later.
 	_ = conn.SetDeadline(time.Time{})
 	_ = up.conn.SetDeadline(time.Time{})
-	return s.startSession(conn, buffered, up)
+	return s.startSession(conn, buffered, up, s.handshakeOf(r))
 }

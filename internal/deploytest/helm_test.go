@@ -407,7 +407,8 @@ func checkTLSAndMonitor(t *testing.T, r rendered, p pod) {
 }
 
 // TestHelmChartRefusesBrokenValues: settings that cannot work stop the
-// render with a message naming the value.
+// render with a message naming the value, from values.schema.json (types,
+// enums, misspelt keys) or from the templates' checks (combinations).
 func TestHelmChartRefusesBrokenValues(t *testing.T) {
 	tests := []struct {
 		name string
@@ -417,7 +418,10 @@ func TestHelmChartRefusesBrokenValues(t *testing.T) {
 		{"grace shorter than the drain", []string{"terminationGracePeriodSeconds=30"}, "terminationGracePeriodSeconds"},
 		{"probes without a metrics port", []string{"sidecast.metricsPort=0"}, "sidecast.metricsPort"},
 		{"replicas without Redis", []string{"redis.host="}, "redis.url or redis.host"},
-		{"unknown protocol", []string{"sidecast.protocol=mqtt"}, "sidecast.protocol"},
+		{"unknown protocol", []string{"sidecast.protocol=mqtt"}, "/sidecast/protocol"},
+		{"misspelt value", []string{"sidecast.mirrorEvent=join_twin_room"}, "'mirrorEvent' not allowed"},
+		{"duration where seconds are expected", []string{"sidecast.drainTimeoutSeconds=30s"}, "/sidecast/drainTimeoutSeconds"},
+		{"not a Redis URL", []string{"redis.url=http://redis:6379"}, "/redis/url"},
 		{"port clash with the app", []string{"app.port=3000"}, "app.port"},
 	}
 	for _, tt := range tests {

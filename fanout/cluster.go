@@ -1,0 +1,227 @@
+package fanout
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/valyala/bytebufferpool"
+
+	"github.com/sidecast/sidecast/proxy"
+	"github.com/sidecast/sidecast/proxy/socketio"
+)
+
+// ClusterConfig configures the mirror mechanism; the zero value works
+// except for what New requires (bus, registry, proxy).
+type ClusterConfig struct {
+	// MirrorEvents are the membership events replayed on every mirror
+	// (MIRROR_EVENTS).
+	MirrorEvents []string
+	// ReplyEvents are the events with which the home backend answers a
+	// membership event (MIRROR_EVENT_REPLY); empty means its next frame.
+	ReplyEvents []string
+	// LocalEvents are accepted from the home backend only (LOCAL_EVENTS).
+	LocalEvents []EventMatch
+	// EventField names a websocket message's event (EVENT_FIELD); "" means "type".
+	EventField string
+	// BarrierTimeout bounds a barrier (REDIS_REQUESTS_TIMEOUT); 0 means 5s.
+	BarrierTimeout time.Duration
+	// ReplyTimeout bounds how long relayed frames wait for the home
+	// backend's answer to a membership packet (MIRROR_REPLY_TIMEOUT); 0 means 1s.
+	ReplyTimeout time.Duration
+	// ReleaseGrace separates released frames from a DISCONNECT or close
+	// behind them (RELEASE_GRACE); 0 means 50ms.
+	ReleaseGrace time.Duration
+	// EchoWindow is how close an identical frame from home and from a
+	// mirror must be to count as an echo (ECHO_WINDOW); 0 means 500ms.
+	EchoWindow time.Duration
+	// DialTimeout bounds opening a mirror; 0 means BarrierTimeout.
+	DialTimeout time.Duration
+	// MaxLog bounds a session's membership log; 0 means 512 entries.
+	MaxLog int
+	// Logger receives warnings; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+func (c ClusterConfig) withDefaults() ClusterConfig {
+	if c.EventField == "" {
+		c.EventField = "type"
+	}
+	c.BarrierTimeout = orDur(c.BarrierTimeout, 5*time.Second)
+	c.ReplyTimeout = orDur(c.ReplyTimeout, time.Second)
+	c.ReleaseGrace = orDur(c.ReleaseGrace, 50*time.Millisecond)
+	c.EchoWindow = orDur(c.EchoWindow, 500*time.Millisecond)
+	c.DialTimeout = orDur(c.DialTimeout, c.BarrierTimeout)
+	if c.MaxLog <= 0 {
+		c.MaxLog = 512
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+func orDur(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// Cluster makes the proxies of several nodes behave like one node through
+// mirror sessions (DESIGN §2). It implements proxy.Cluster for its own
+// node's proxy and opens mirrors on that proxy for other nodes' sessions.
+type Cluster struct {
+	bus   Bus
+	reg   *Registry
+	px    *proxy.Server
+	cfg   ClusterConfig
+	ev    events
+	log   *slog.Logger
+	self  []byte
+	stats clusterCounters
+	echo  *echoStats
+
+	mu      sync.Mutex
+	homes   map[string]*homeSession // by session id
+	mirrors map[string]*mirror      // by home node id + "/" + session id
+	missed  map[string]bool         // peers that missed a barrier and have not answered since
+	closed  bool
+
+	busUnit proxy.Unit      // scratch of the bus's delivery goroutine
+	busHdr  socketio.Header // likewise
+
+	wg        sync.WaitGroup  // mirror dials
+	ctx       context.Context // cancelled by Close: ends dials in flight
+	cancel    context.CancelFunc
+	closeOnce sync.Once
+}
+
+var _ proxy.Cluster = (*Cluster)(nil)
+
+// NewCluster builds the mirror mechanism of the node that owns bus, reg and
+// px. Call Start, then px.SetCluster(c).
+func NewCluster(bus Bus, reg *Registry, px *proxy.Server, cfg ClusterConfig) *Cluster {
+	cfg = cfg.withDefaults()
+	c := &Cluster{
+		bus: bus, reg: reg, px: px, cfg: cfg, log: cfg.Logger,
+		self:    []byte(bus.NodeID()),
+		homes:   make(map[string]*homeSession),
+		mirrors: make(map[string]*mirror),
+		missed:  make(map[string]bool),
+		echo:    newEchoStats(cfg.Logger),
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.ev = events{protocol: px.Protocol(), field: cfg.EventField, local: cfg.LocalEvents,
+		mirror: setOf(cfg.MirrorEvents), reply: setOf(cfg.ReplyEvents)}
+	return c
+}
+
+func setOf(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// Start takes over this node's channel and asks every live peer for a
+// snapshot of its sessions (a node that starts late gets mirrors for the
+// clients already connected).
+func (c *Cluster) Start(ctx context.Context) error {
+	if err := c.bus.Subscribe(ctx, NodeChannel(c.bus.NodeID()), c.handle); err != nil {
+		return fmt.Errorf("fanout: cluster: %w", err)
+	}
+	for _, p := range c.reg.Peers() {
+		c.sendControl(p.ID, KindSnapshotRequest, nil, 0, nil)
+	}
+	return nil
+}
+
+// OnPeer follows the registry (call it from RegistryConfig.OnChange).
+func (c *Cluster) OnPeer(ev PeerEvent) {
+	switch ev.Kind {
+	case PeerUp:
+		c.sendControl(ev.Peer.ID, KindSnapshotRequest, nil, 0, nil)
+	case PeerDown:
+		c.peerDown(ev.Peer.ID)
+	case SelfLapsed:
+		c.selfLapsed()
+	}
+}
+
+// Close closes every mirror, waits for dials in flight, and forgets the
+// sessions. Close it before the proxy and the bus. Idempotent.
+func (c *Cluster) Close() error {
+	c.closeOnce.Do(func() {
+		c.cancel()
+		c.mu.Lock()
+		c.closed = true
+		ms := c.mirrors
+		c.mirrors = make(map[string]*mirror)
+		c.mu.Unlock()
+		for _, m := range ms {
+			m.close()
+		}
+		c.wg.Wait()
+	})
+	return nil
+}
+
+// Mirrors returns the number of open mirrors on this node.
+func (c *Cluster) Mirrors() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.mirrors)
+}
+
+// sendControl publishes one envelope about session sid (nil for node-level
+// kinds) to node to.
+func (c *Cluster) sendControl(to string, k Kind, sid []byte, seq uint64, payload []byte) {
+	env := Envelope{Kind: k, Sender: c.self, Epoch: c.bus.Epoch(), Session: sid, Seq: seq, Payload: payload}
+	bb := bytebufferpool.Get()
+	defer putBuf(bb)
+	var err error
+	if bb.B, err = env.Append(bb.B); err != nil {
+		c.log.Warn("fanout: control not encoded", "kind", k.String(), "err", err)
+		return
+	}
+	if err := c.bus.Publish(NodeChannel(to), bb.B); err != nil {
+		c.stats.controlDropped.Add(1)
+	}
+}
+
+// newSessionID returns a random cluster-wide session id.
+func newSessionID() []byte {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return []byte(hex.EncodeToString(b[:]))
+}
+
+// livePeers returns the ids of the peers a barrier waits for: live, and
+// not marked as having missed a barrier.
+func (c *Cluster) livePeers() (all, waited []string) {
+	peers := c.reg.Peers()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range peers {
+		all = append(all, p.ID)
+		if !c.missed[p.ID] {
+			waited = append(waited, p.ID)
+		}
+	}
+	return all, waited
+}
+
+// answered clears a peer's missed mark: it is waited for again.
+func (c *Cluster) answered(peer []byte) {
+	c.mu.Lock()
+	if len(c.missed) > 0 {
+		delete(c.missed, string(peer))
+	}
+	c.mu.Unlock()
+}

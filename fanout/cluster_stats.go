@@ -1,0 +1,51 @@
+package fanout
+
+import "sync/atomic"
+
+// ClusterStats are the mirror mechanism's counters since start, for
+// /admin/stats and the metrics.
+type ClusterStats struct {
+	Sessions           uint64 // home sessions ever opened
+	Homes              int    // home sessions open now
+	Mirrors            int    // mirrors open now on this node
+	BarrierTimeouts    uint64 // peers that did not ack a barrier within BarrierTimeout
+	Diverged           uint64 // (session, peer) pairs marked diverged and resynced
+	SequenceGaps       uint64 // control gaps a mirror detected (it asked for a resync)
+	Resyncs            uint64 // mirrors rebuilt from a snapshot
+	MirrorDialFailures uint64 // mirrors that could not be opened
+	MirrorRefused      uint64 // mirror CONNECTs the backend refused while home accepted
+	ReplyTimeouts      uint64 // membership packets the home backend did not answer in time
+	Kicks              uint64 // namespaces a mirror's backend ended
+	Relayed            uint64 // frames relayed from mirrors to their home
+	Delivered          uint64 // relayed frames written to a client
+	DroppedLocal       uint64 // LOCAL_EVENTS frames mirrors dropped
+	DroppedReplies     uint64 // replies to replayed packets mirrors dropped
+	ControlDropped     uint64 // control messages the bus refused
+	// Echoes counts suspected echo events (candidates for LOCAL_EVENTS) by name.
+	Echoes map[string]uint64
+}
+
+type clusterCounters struct {
+	sessions, barrierTimeouts, diverged, gaps, resyncs   atomic.Uint64
+	dialFailures, refused, replyTimeouts, kicks, relayed atomic.Uint64
+	delivered, droppedLocal, droppedReplies              atomic.Uint64
+	controlDropped                                       atomic.Uint64
+}
+
+// Stats returns a snapshot of the counters.
+func (c *Cluster) Stats() ClusterStats {
+	s := &c.stats
+	c.mu.Lock()
+	homes, mirrors := len(c.homes), len(c.mirrors)
+	c.mu.Unlock()
+	return ClusterStats{
+		Sessions: s.sessions.Load(), Homes: homes, Mirrors: mirrors,
+		BarrierTimeouts: s.barrierTimeouts.Load(), Diverged: s.diverged.Load(),
+		SequenceGaps: s.gaps.Load(), Resyncs: s.resyncs.Load(),
+		MirrorDialFailures: s.dialFailures.Load(), MirrorRefused: s.refused.Load(),
+		ReplyTimeouts: s.replyTimeouts.Load(), Kicks: s.kicks.Load(),
+		Relayed: s.relayed.Load(), Delivered: s.delivered.Load(),
+		DroppedLocal: s.droppedLocal.Load(), DroppedReplies: s.droppedReplies.Load(),
+		ControlDropped: s.controlDropped.Load(), Echoes: c.echo.snapshot(),
+	}
+}

@@ -1,0 +1,442 @@
+package fanout
+
+import (
+	"bytes"
+	"time"
+
+	"sync"
+
+	"github.com/gobwas/ws"
+
+	"github.com/sidecast/sidecast/proxy"
+	"github.com/sidecast/sidecast/proxy/socketio"
+)
+
+// homeSession is the fan-out's side of one client session whose home is
+// this node. FromClient runs on the goroutine relaying the client,
+// FromBackend on the one relaying the home backend; bus handlers and timers
+// come from the bus's delivery goroutine and time.AfterFunc. mu guards all
+// of the state below it; lock order is mu, then Cluster.mu, then a proxy
+// leg's locks (through Home).
+type homeSession struct {
+	c    *Cluster
+	id   []byte
+	home proxy.Home
+	hs   []byte // encoded handshake, sent with snapshots
+
+	hdrIn, hdrOut socketio.Header // scratch of FromClient and FromBackend
+
+	mu         sync.Mutex
+	seq        uint64          // last control sequence number published
+	log        []logEntry      // membership log, for resyncs and snapshots
+	logFull    bool            // MaxLog reached: warned once
+	waiting    map[string]bool // barrier: peers yet to ack barrierSeq
+	barrierSeq uint64
+	barrierT   *time.Timer
+	heldIn     []heldUnit // client units behind a barrier or a grace
+	graceT     *time.Timer
+	await      awaitReply // the home backend's answer relayed frames wait for
+	awaitT     *time.Timer
+	heldOut    [][]byte // encoded units relayed from mirrors, waiting
+	scratch    proxy.Unit
+	echo       echoRing
+	closed     bool
+}
+
+// heldUnit is a client unit kept until the barrier allows it through.
+type heldUnit struct {
+	enc        []byte // appendUnit encoding
+	member     bool
+	disconnect bool
+	wait       awaitReply
+}
+
+// awaitReply describes what answers a membership packet.
+type awaitReply struct {
+	on    bool
+	kind  unitKind
+	ns    string
+	ackID int64
+}
+
+// OpenSession implements proxy.Cluster.
+func (c *Cluster) OpenSession(hs proxy.Handshake, home proxy.Home) proxy.ClusterSession {
+	h := &homeSession{c: c, id: newSessionID(), home: home, hs: encodeHandshake(hs)}
+	c.mu.Lock()
+	c.homes[string(h.id)] = h
+	c.mu.Unlock()
+	c.stats.sessions.Add(1)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.publishLocked(KindHandshake, h.hs, true)
+	return h
+}
+
+// publishLocked sends one control to every live peer; with barrier set the
+// packet opens (or extends) the barrier over the peers waited for.
+func (h *homeSession) publishLocked(k Kind, payload []byte, barrier bool) {
+	h.seq++
+	all, waited := h.c.livePeers()
+	for _, p := range all {
+		h.c.sendControl(p, k, h.id, h.seq, payload)
+	}
+	if !barrier || len(waited) == 0 {
+		return
+	}
+	h.barrierSeq = h.seq
+	h.waiting = make(map[string]bool, len(waited))
+	for _, p := range waited {
+		h.waiting[p] = true
+	}
+	if h.barrierT != nil {
+		h.barrierT.Stop()
+	}
+	h.barrierT = time.AfterFunc(h.c.cfg.BarrierTimeout, h.barrierTimeout)
+}
+
+// FromClient implements proxy.ClusterSession.
+func (h *homeSession) FromClient(u proxy.Unit) error {
+	info := h.c.ev.classify(u, &h.hdrIn)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.fromClientLocked(u, &info)
+}
+
+func (h *homeSession) fromClientLocked(u proxy.Unit, info *unitInfo) error {
+	if h.closed {
+		return h.home.WriteBackend(u)
+	}
+	var wait awaitReply
+	if info.member {
+		enc := appendUnit(nil, u)
+		h.logLocked(info, enc)
+		h.publishLocked(memberKind(info.kind), enc, true)
+		wait = awaitReply{on: true, kind: info.kind, ns: string(info.ns), ackID: info.ackID}
+	}
+	if h.waiting == nil && len(h.heldIn) == 0 && h.graceT == nil {
+		if wait.on {
+			h.startAwaitLocked(wait)
+		}
+		return h.home.WriteBackend(u)
+	}
+	h.heldIn = append(h.heldIn, heldUnit{enc: appendUnit(nil, u), member: info.member,
+		disconnect: info.kind == unitDisconnect, wait: wait})
+	return nil
+}
+
+func memberKind(k unitKind) Kind {
+	switch k {
+	case unitConnect:
+		return KindConnect
+	case unitDisconnect:
+		return KindDisconnect
+	}
+	return KindReplay
+}
+
+// onAck: peer wrote the packet with seq (and all before it) to its mirror.
+func (h *homeSession) onAck(peer []byte, seq uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.waiting == nil || seq < h.barrierSeq || !h.waiting[string(peer)] {
+		return
+	}
+	delete(h.waiting, string(peer))
+	if len(h.waiting) == 0 {
+		h.barrierDoneLocked()
+	}
+}
+
+// peerGone stops waiting for a dead peer.
+func (h *homeSession) peerGone(peer string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.waiting != nil && h.waiting[peer] {
+		delete(h.waiting, peer)
+		if len(h.waiting) == 0 {
+			h.barrierDoneLocked()
+		}
+	}
+}
+
+// barrierTimeout: the peers still waited for missed the barrier. They are
+// not waited for again until they answer, and get the session's snapshot
+// so their mirror is rebuilt if it diverged.
+func (h *homeSession) barrierTimeout() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.waiting == nil || h.closed {
+		return
+	}
+	for p := range h.waiting {
+		h.c.stats.barrierTimeouts.Add(1)
+		h.c.stats.diverged.Add(1)
+		h.c.markMissed(p)
+		h.c.log.Warn("fanout: barrier timed out; peer marked diverged", "peer", p, "session", string(h.id))
+		h.sendSnapshotLocked(p)
+	}
+	h.barrierDoneLocked()
+}
+
+func (h *homeSession) barrierDoneLocked() {
+	h.waiting = nil
+	if h.barrierT != nil {
+		h.barrierT.Stop()
+		h.barrierT = nil
+	}
+	h.releaseInLocked()
+	if !h.await.on {
+		h.releaseOutLocked(true)
+	}
+}
+
+// releaseInLocked writes held client units to the home backend in order. A
+// DISCONNECT right behind released units waits for the release grace:
+// Socket.IO dispatches events asynchronously and would drop them.
+func (h *homeSession) releaseInLocked() {
+	released := 0
+	for len(h.heldIn) > 0 && h.waiting == nil {
+		hu := h.heldIn[0]
+		if hu.disconnect && released > 0 {
+			h.graceT = time.AfterFunc(h.c.cfg.ReleaseGrace, h.graceOver)
+			break
+		}
+		h.heldIn = h.heldIn[1:]
+		released++
+		if hu.wait.on {
+			h.startAwaitLocked(hu.wait)
+		}
+		if err := decodeUnit(hu.enc, &h.scratch); err == nil {
+			_ = h.home.WriteBackend(h.scratch)
+		}
+	}
+	if len(h.heldIn) == 0 {
+		h.heldIn = nil
+	}
+	if released > 0 {
+		_ = h.home.FlushBackend()
+	}
+}
+
+func (h *homeSession) graceOver() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.graceT = nil
+	if !h.closed {
+		h.releaseInLocked()
+	}
+}
+
+// startAwaitLocked makes relayed frames wait for the home backend's answer
+// to a membership packet, for ReplyTimeout at most.
+func (h *homeSession) startAwaitLocked(w awaitReply) {
+	h.await = w
+	if h.awaitT != nil {
+		h.awaitT.Stop()
+	}
+	h.awaitT = time.AfterFunc(h.c.cfg.ReplyTimeout, h.awaitTimeout)
+}
+
+func (h *homeSession) awaitTimeout() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.await.on {
+		h.c.stats.replyTimeouts.Add(1)
+		h.awaitDoneLocked(true)
+	}
+}
+
+func (h *homeSession) awaitDoneLocked(flush bool) {
+	h.await = awaitReply{}
+	if h.awaitT != nil {
+		h.awaitT.Stop()
+		h.awaitT = nil
+	}
+	h.releaseOutLocked(flush)
+}
+
+// answers reports whether a home backend unit answers the awaited packet.
+func (h *homeSession) answers(info *unitInfo) bool {
+	w := &h.await
+	switch w.kind {
+	case unitConnect:
+		return (info.kind == unitConnect || info.kind == unitConnectError) && string(info.ns) == w.ns
+	case unitDisconnect:
+		return true
+	}
+	if w.ackID != socketio.NoID && info.kind == unitAck && info.ackID == w.ackID && string(info.ns) == w.ns {
+		return true
+	}
+	if len(h.c.ev.reply) > 0 {
+		return info.kind == unitEvent && h.c.ev.reply[string(info.event)]
+	}
+	return true
+}
+
+// FromBackend implements proxy.ClusterSession.
+func (h *homeSession) FromBackend(u proxy.Unit) error {
+	info := h.c.ev.classify(u, &h.hdrOut)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if info.kind == unitDisconnect && !h.closed {
+		// The home backend ended the namespace: its mirrors leave it too.
+		h.kickLocked(&info)
+	}
+	err := h.home.WriteClient(u)
+	h.echo.seen(h.c, u, &info, true)
+	if h.await.on && h.answers(&info) {
+		h.awaitDoneLocked(false)
+	}
+	return err
+}
+
+// kickLocked replays a server-side DISCONNECT of a namespace on every mirror.
+func (h *homeSession) kickLocked(info *unitInfo) {
+	var b bytes.Buffer
+	b.WriteString("41")
+	if string(info.ns) != "/" {
+		b.Write(info.ns)
+		b.WriteByte(',')
+	}
+	enc := appendUnit(nil, proxy.Unit{Op: ws.OpText, Parts: [][]byte{b.Bytes()}})
+	h.logLocked(info, enc)
+	h.publishLocked(KindDisconnect, enc, false)
+}
+
+// onFrame takes a unit a mirror's backend sent for this session.
+func (h *homeSession) onFrame(u proxy.Unit, enc []byte, hdr *socketio.Header) {
+	info := h.c.ev.classify(u, hdr)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	h.echo.seen(h.c, u, &info, false)
+	if h.waiting != nil || h.await.on {
+		h.heldOut = append(h.heldOut, bytes.Clone(enc))
+		return
+	}
+	h.c.stats.delivered.Add(1)
+	if h.home.WriteClient(u) == nil {
+		_ = h.home.FlushClient()
+	}
+}
+
+func (h *homeSession) releaseOutLocked(flush bool) {
+	if h.waiting != nil || len(h.heldOut) == 0 {
+		return
+	}
+	for _, enc := range h.heldOut {
+		if decodeUnit(enc, &h.scratch) == nil {
+			h.c.stats.delivered.Add(1)
+			_ = h.home.WriteClient(h.scratch)
+		}
+	}
+	h.heldOut = nil
+	if flush {
+		_ = h.home.FlushClient()
+	}
+}
+
+// onKick: a mirror's backend ended a namespace (or, with "" on websocket,
+// the session). The client leaves it, and so do home and the other mirrors.
+func (h *homeSession) onKick(ns []byte) {
+	h.c.stats.kicks.Add(1)
+	if h.c.ev.protocol != proxy.ProtocolSocketIO {
+		h.home.Close("disconnected by a backend")
+		return
+	}
+	pkt := []byte("41")
+	if len(ns) > 0 && string(ns) != "/" {
+		pkt = append(append(pkt, ns...), ',')
+	}
+	u := proxy.Unit{Op: ws.OpText, Parts: [][]byte{pkt}}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	if h.home.WriteClient(u) == nil {
+		_ = h.home.FlushClient()
+	}
+	info := unitInfo{kind: unitDisconnect, member: true, ns: ns, ackID: socketio.NoID}
+	if len(ns) == 0 {
+		info.ns = rootNS
+	}
+	_ = h.fromClientLocked(u, &info)
+	_ = h.home.FlushBackend()
+}
+
+// Closed implements proxy.ClusterSession: held client units go to the
+// backend first (the part behind a DISCONNECT after the release grace), the
+// mirrors close everywhere.
+func (h *homeSession) Closed() time.Duration {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return 0
+	}
+	h.closed = true
+	for _, t := range []*time.Timer{h.barrierT, h.graceT, h.awaitT} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	h.waiting, h.heldOut = nil, nil
+	var delay time.Duration
+	if len(h.heldIn) > 0 {
+		delay = h.flushHeldOnCloseLocked()
+	}
+	h.seq++
+	seq := h.seq
+	h.mu.Unlock()
+	h.c.forgetHome(h)
+	for _, p := range h.c.reg.Peers() {
+		h.c.sendControl(p.ID, KindSessionClose, h.id, seq, nil)
+	}
+	return delay
+}
+
+func (h *homeSession) flushHeldOnCloseLocked() time.Duration {
+	grace := h.c.cfg.ReleaseGrace
+	for i, hu := range h.heldIn {
+		if hu.disconnect && i > 0 {
+			rest := h.heldIn[i:]
+			time.AfterFunc(grace, func() { h.writeHeld(rest) })
+			h.heldIn = nil
+			_ = h.home.FlushBackend()
+			return 2 * grace
+		}
+		if decodeUnit(hu.enc, &h.scratch) == nil {
+			_ = h.home.WriteBackend(h.scratch)
+		}
+	}
+	h.heldIn = nil
+	_ = h.home.FlushBackend()
+	return grace
+}
+
+func (h *homeSession) writeHeld(units []heldUnit) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, hu := range units {
+		if decodeUnit(hu.enc, &h.scratch) == nil {
+			_ = h.home.WriteBackend(h.scratch)
+		}
+	}
+	_ = h.home.FlushBackend()
+}
+
+// sendSnapshotLocked sends the session's handshake and membership log to
+// one peer, which rebuilds its mirror unless it is already in step.
+func (h *homeSession) sendSnapshotLocked(peer string) {
+	h.c.sendControl(peer, KindSnapshot, h.id, h.seq, appendSnapshot(nil, h.hs, h.log))
+}
+
+func (h *homeSession) sendSnapshot(peer string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.closed {
+		h.sendSnapshotLocked(peer)
+	}
+}
