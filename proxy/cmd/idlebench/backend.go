@@ -18,7 +18,7 @@ func runBackend() error {
 		return err
 	}
 	fmt.Println(ln.Addr().String())
-	var held []net.Conn
+	var h holder
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -31,6 +31,12 @@ func runBackend() error {
 			continue
 		}
 		c.SetDeadline(time.Time{})
-		held = append(held, c)
+		h.hold(c)
 	}
 }
+
+// holder keeps upgraded sockets referenced (and so open) until the process
+// is killed.
+type holder struct{ conns []net.Conn }
+
+func (h *holder) hold(c net.Conn) { h.conns = append(h.conns, c) }
