@@ -3,9 +3,12 @@ package deploytest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,6 +28,7 @@ func TestComposeTopologyOnHost(t *testing.T) {
 	cf := loadCompose(t, noEnv)
 	bin := buildSidecast(t)
 	srv := redistest.Start(t, redistest.Config{Password: requirepass(cf.Services["redis"].Command)})
+	t.Run("redis health check", func(t *testing.T) { checkRedisHealthcheck(t, cf.Services["redis"], srv.Port()) })
 	app := prepareBackendApp(t)
 
 	addrs := map[string]string{} // compose service → loopback address
@@ -160,5 +164,30 @@ func waitTCP(t *testing.T, addr string) {
 			t.Fatalf("nothing listens on %s after 20s: %v", addr, err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// checkRedisHealthcheck runs the redis service's health check command with
+// the service's environment, redis-cli pointed at the test server's port
+// (never the machine's 6379): it passes, and fails with a wrong password.
+func checkRedisHealthcheck(t *testing.T, redis composeService, port int) {
+	t.Helper()
+	if redis.Healthcheck == nil || len(redis.Healthcheck.Test) != 2 || redis.Healthcheck.Test[0] != "CMD-SHELL" {
+		t.Fatalf("redis healthcheck %+v, want [CMD-SHELL, command]", redis.Healthcheck)
+	}
+	if _, err := exec.LookPath("redis-cli"); err != nil {
+		t.Fatal("redis-cli not found: install redis-tools (the redis-server package pulls it in)")
+	}
+	script := strings.Replace(redis.Healthcheck.Test[1], "redis-cli", fmt.Sprintf("redis-cli -p %d", port), 1)
+	for _, tc := range []struct {
+		password string
+		pass     bool
+	}{{redis.Environment["REDIS_PASSWORD"], true}, {"wrong", false}} {
+		cmd := exec.Command("sh", "-c", script)
+		cmd.Env = append(os.Environ(), "REDIS_PASSWORD="+tc.password)
+		out, err := cmd.CombinedOutput()
+		if (err == nil) != tc.pass {
+			t.Errorf("health check with password %q: %v (want pass=%v)\n%s", tc.password, err, tc.pass, out)
+		}
 	}
 }
