@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
 	"github.com/sidecast/sidecast/internal/redistest"
 )
 
@@ -23,7 +25,8 @@ import (
 // compose environment, and nginx with the example configuration, each on a
 // free loopback port in place of its service name. Through nginx, requests
 // must reach both sidecasts, plain HTTP must reach a backend through its
-// sidecast, and a Socket.IO polling handshake must open a session.
+// sidecast, and Socket.IO handshakes (polling, and WebSocket through
+// nginx's upgrade headers) must open a session.
 func TestComposeTopologyOnHost(t *testing.T) {
 	cf := loadCompose(t, noEnv)
 	bin := buildSidecast(t)
@@ -75,6 +78,18 @@ func TestComposeTopologyOnHost(t *testing.T) {
 		body, err := getBody(ctx, client, lb+"/socket.io/?EIO=4&transport=polling")
 		if err != nil || !strings.HasPrefix(body, "0{") || !strings.Contains(body, `"sid"`) {
 			t.Errorf("Engine.IO open through nginx: %v %q, want an open packet 0{\"sid\":…}", err, body)
+		}
+	})
+	t.Run("Socket.IO websocket handshake", func(t *testing.T) {
+		conn, _, _, err := ws.Dial(ctx, "ws"+strings.TrimPrefix(lb, "http")+"/socket.io/?EIO=4&transport=websocket")
+		if err != nil {
+			t.Fatalf("WebSocket through nginx and sidecast: %v", err)
+		}
+		defer conn.Close()
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		msg, err := wsutil.ReadServerText(conn)
+		if err != nil || !strings.HasPrefix(string(msg), "0{") || !strings.Contains(string(msg), `"sid"`) {
+			t.Errorf("first WebSocket message %q, %v; want an Engine.IO open packet", msg, err)
 		}
 	})
 	for _, p := range nodes {
