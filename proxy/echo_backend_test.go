@@ -60,7 +60,10 @@ func (b *echoBackend) serve(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	u := ws.HTTPUpgrader{Protocol: func(p string) bool { return p == "chat.v2" }}
+	u := ws.HTTPUpgrader{
+		Protocol: func(p string) bool { return p == "chat.v2" },
+		Header:   http.Header{"Set-Cookie": {"backend=1; Path=/", "other=2"}},
+	}
 	conn, _, _, err := u.Upgrade(r, w)
 	if err != nil {
 		return

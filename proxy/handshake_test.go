@@ -100,3 +100,23 @@ func TestUpgradePathAndQuery(t *testing.T) {
 		t.Fatalf("backend saw %q, want %q", seen, want)
 	}
 }
+
+func TestBackendSetCookieReachesClient(t *testing.T) {
+	b := newEchoBackend(t)
+	_, base := newProxy(t, b.url(), nil)
+	var cookies []string
+	d := ws.Dialer{OnHeader: func(key, value []byte) error {
+		if strings.EqualFold(string(key), "Set-Cookie") {
+			cookies = append(cookies, string(value))
+		}
+		return nil
+	}}
+	conn, _, _, err := d.Dial(context.Background(), wsURL(base, "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if strings.Join(cookies, "|") != "backend=1; Path=/|other=2" {
+		t.Fatalf("client got Set-Cookie %q", cookies)
+	}
+}

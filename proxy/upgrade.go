@@ -63,6 +63,9 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	u := ws.HTTPUpgrader{Timeout: s.cfg.HandshakeTimeout}
+	if len(up.setCookie) > 0 {
+		u.Header = http.Header{"Set-Cookie": up.setCookie}
+	}
 	if up.protocol != "" {
 		u.Protocol = func(p string) bool { return p == up.protocol }
 	}

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,9 +21,10 @@ var identityHeaders = []string{"Cookie", "Authorization", "Origin", "User-Agent"
 
 // upstreamConn is a backend WebSocket connection right after its upgrade.
 type upstreamConn struct {
-	conn     net.Conn
-	buffered []byte // frames the backend sent right behind its 101 response
-	protocol string // subprotocol the backend chose, "" if none
+	conn      net.Conn
+	buffered  []byte   // frames the backend sent right behind its 101 response
+	protocol  string   // subprotocol the backend chose, "" if none
+	setCookie []string // Set-Cookie values of the backend's 101, passed to the client
 }
 
 // dialError is a failed backend upgrade; status is the backend's HTTP answer
@@ -38,6 +40,7 @@ func (e *dialError) Unwrap() error { return e.err }
 // dialUpstream opens the backend leg for client request r.
 func (s *Server) dialUpstream(ctx context.Context, r *http.Request) (*upstreamConn, error) {
 	de := &dialError{}
+	var cookies []string
 	d := ws.Dialer{
 		Timeout:   s.cfg.DialTimeout,
 		Protocols: offeredProtocols(r.Header),
@@ -45,13 +48,19 @@ func (s *Server) dialUpstream(ctx context.Context, r *http.Request) (*upstreamCo
 		OnStatusError: func(status int, _ []byte, _ io.Reader) {
 			de.status = status
 		},
+		OnHeader: func(key, value []byte) error {
+			if bytes.EqualFold(key, []byte("Set-Cookie")) {
+				cookies = append(cookies, string(value))
+			}
+			return nil
+		},
 	}
 	conn, br, hs, err := d.Dial(ctx, s.upstreamURL(r).String())
 	if err != nil {
 		de.err = err
 		return nil, de
 	}
-	up := &upstreamConn{conn: conn, protocol: hs.Protocol}
+	up := &upstreamConn{conn: conn, protocol: hs.Protocol, setCookie: cookies}
 	if br != nil {
 		up.buffered, err = drainReader(br)
 		ws.PutReader(br)
