@@ -10,10 +10,11 @@ import (
 )
 
 // barrierTimeouts sums, over the world's running nodes, the barrier
-// timeouts each reports on METRICS_PORT's /metrics: every Prometheus
-// sample whose metric name holds both "barrier" and "timeout". A node that
-// serves no such metric is an error: the suite cannot show the count is
-// zero without it.
+// timeouts each counted: an in-process node's mirror statistics, or for a
+// process, what it reports on METRICS_PORT's /metrics (every Prometheus
+// sample whose metric name holds both "barrier" and "timeout"). A process
+// that serves no such metric is an error: the suite cannot show the count
+// is zero without it.
 func (w *clusterWorld) barrierTimeouts() (float64, error) {
 	var total float64
 	for _, n := range w.nodes {
@@ -23,6 +24,12 @@ func (w *clusterWorld) barrierTimeouts() (float64, error) {
 		default:
 		}
 		if !n.started {
+			continue
+		}
+		if n.mem != nil {
+			if st, ok := n.mem.clusterStats(); ok {
+				total += float64(st.BarrierTimeouts)
+			}
 			continue
 		}
 		v, err := scrapeBarrierTimeouts(n.metrics + "/metrics")

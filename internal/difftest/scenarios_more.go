@@ -159,5 +159,5 @@ func presenceKilled(s *Script) {
 	s.Await("a", "twin_offline", 1)
 	s.Await("b", "twin_offline", 1)
 	s.Send("a", "r", "after")
-	s.Await("b", "new_message", 2)
+	s.Await("b", "new_message", 1)
 }

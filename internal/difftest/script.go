@@ -152,8 +152,10 @@ func (s *Script) ExpectOrder(name, first, then string) {
 	i := slices.IndexFunc(msgs, func(m Msg) bool { return m.Name == name && m.Type == "event" && m.Event == first })
 	j := slices.IndexFunc(msgs, func(m Msg) bool { return m.Name == name && m.Type == "event" && m.Event == then })
 	switch {
-	case i < 0 || j < 0:
-		s.Fail("%s: %s (at %d) or %s (at %d) never arrived", name, first, i, then, j)
+	case j < 0:
+		s.Fail("%s: no %s arrived", name, then)
+	case i < 0:
+		s.Fail("%s received %s while %s had not arrived yet", name, then, first)
 	case j < i:
 		s.Fail("%s received %s before %s", name, then, first)
 	}
