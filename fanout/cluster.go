@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"context"
+	"errors"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -133,8 +134,15 @@ func setOf(names []string) map[string]bool {
 // snapshot of its sessions (a node that starts late gets mirrors for the
 // clients already connected).
 func (c *Cluster) Start(ctx context.Context) error {
-	if err := c.bus.Subscribe(ctx, NodeChannel(c.bus.NodeID()), c.handle); err != nil {
+	err := c.bus.Subscribe(ctx, NodeChannel(c.bus.NodeID()), c.handle)
+	if err != nil && !errors.Is(err, ErrNotConnected) {
 		return fmt.Errorf("fanout: cluster: %w", err)
+	}
+	if err != nil {
+		// The subscription is made when the bus connects; peers then
+		// arrive through the registry and are asked for snapshots.
+		c.log.Warn("fanout: mirrors start without the bus; they join when it connects", "err", err)
+		return nil
 	}
 	for _, p := range c.reg.Peers() {
 		c.sendControl(p.ID, KindSnapshotRequest, nil, 0, nil)
