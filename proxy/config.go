@@ -3,6 +3,7 @@ package proxy
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -60,6 +61,10 @@ type Config struct {
 	// DialTimeout bounds dialing the backend and its upgrade; 0 means
 	// DefaultDialTimeout.
 	DialTimeout time.Duration
+	// TrustedProxies are the peers whose X-Forwarded-For is appended to (and
+	// whose X-Forwarded-Proto and -Host are kept); anyone else's are replaced.
+	// nil means DefaultTrustedProxies; an empty slice trusts no one.
+	TrustedProxies []netip.Prefix
 	// Logger receives the proxy's logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -86,6 +91,9 @@ func (c Config) withDefaults() (Config, error) {
 	c.DialTimeout = orDefault(c.DialTimeout, DefaultDialTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.TrustedProxies == nil {
+		c.TrustedProxies = DefaultTrustedProxies
 	}
 	return c, c.checkLimits()
 }

@@ -14,7 +14,7 @@ const sidecastHeaderPrefix = "X-Sidecast-"
 
 // newReverseProxy returns the handler for every request that is not a
 // WebSocket upgrade: forwarded unchanged, bodies streamed, X-Forwarded-*
-// appended.
+// appended to what sanitize let through.
 func newReverseProxy(backend *url.URL, log *slog.Logger) *httputil.ReverseProxy {
 	target := httpURL(backend)
 	return &httputil.ReverseProxy{
@@ -24,6 +24,8 @@ func newReverseProxy(backend *url.URL, log *slog.Logger) *httputil.ReverseProxy 
 				pr.Out.Header["X-Forwarded-For"] = prior
 			}
 			pr.SetXForwarded()
+			pr.Out.Header.Set("X-Forwarded-Proto", forwardedProto(pr.In))
+			pr.Out.Header.Set("X-Forwarded-Host", forwardedHost(pr.In))
 			stripSidecastHeaders(pr.Out.Header)
 		},
 		// Stream responses of unknown length (server-sent events, long polls)
@@ -47,8 +49,12 @@ func httpURL(u *url.URL) *url.URL {
 
 func stripSidecastHeaders(h http.Header) {
 	for k := range h {
-		if len(k) >= len(sidecastHeaderPrefix) && strings.EqualFold(k[:len(sidecastHeaderPrefix)], sidecastHeaderPrefix) {
+		if hasSidecastPrefix(k) {
 			delete(h, k)
 		}
 	}
+}
+
+func hasSidecastPrefix(k string) bool {
+	return len(k) >= len(sidecastHeaderPrefix) && strings.EqualFold(k[:len(sidecastHeaderPrefix)], sidecastHeaderPrefix)
 }

@@ -56,6 +56,7 @@ func New(cfg Config) (*Server, error) {
 // ServeHTTP upgrades WebSocket requests into relayed sessions and
 // reverse-proxies everything else to the backend.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = sanitize(r, s.cfg.TrustedProxies)
 	if s.eio != nil && s.eio.matches(r) {
 		s.eio.serveHTTP(w, r)
 		return

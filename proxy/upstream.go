@@ -103,8 +103,8 @@ func joinPath(base, p string) string {
 }
 
 // upstreamHeader builds the backend upgrade's extra headers from the client's
-// request. Only identity headers and X-Forwarded-* are sent, so a client's
-// X-Sidecast-* headers never reach the backend.
+// (sanitized) request. Only identity headers and X-Forwarded-* are sent, so a
+// client's X-Sidecast-* headers never reach the backend.
 func upstreamHeader(r *http.Request) http.Header {
 	h := make(http.Header, len(identityHeaders)+3)
 	for _, k := range identityHeaders {
@@ -113,25 +113,9 @@ func upstreamHeader(r *http.Request) http.Header {
 		}
 	}
 	h.Set("X-Forwarded-For", forwardedFor(r))
-	proto := "http"
-	if r.TLS != nil {
-		proto = "https"
-	}
-	h.Set("X-Forwarded-Proto", proto)
-	h.Set("X-Forwarded-Host", r.Host)
+	h.Set("X-Forwarded-Proto", forwardedProto(r))
+	h.Set("X-Forwarded-Host", forwardedHost(r))
 	return h
-}
-
-// forwardedFor appends the client's address to any X-Forwarded-For it sent.
-func forwardedFor(r *http.Request) string {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
-	if prior := r.Header.Values("X-Forwarded-For"); len(prior) > 0 {
-		return strings.Join(prior, ", ") + ", " + ip
-	}
-	return ip
 }
 
 func offeredProtocols(h http.Header) []string {
