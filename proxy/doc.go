@@ -8,8 +8,14 @@
 // headers, its subprotocol offer, X-Forwarded-* appended, X-Sidecast-* never
 // passed on), and only then answers the client's upgrade with the subprotocol
 // the backend chose. A backend that cannot be reached gives the client 502
-// before any upgrade. Bytes either side sent right behind its handshake, already
-// sitting in a bufio.Reader, are relayed before anything read later.
+// before any upgrade; the backend's Set-Cookie on its 101 reaches the client.
+// Bytes either side sent right behind its handshake, already sitting in a
+// bufio.Reader, are relayed before anything read later.
+//
+// Every request is first sanitized: X-Sidecast-* headers are dropped, and so
+// are X-Forwarded-* unless the direct peer is in Config.TrustedProxies. Every
+// later step (upgrade, reverse proxy, mirror handshakes) appends to what is
+// left, so a client cannot forge its address.
 //
 // # Session model
 //
