@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/caarlos0/env/v10"
 	"github.com/sidecast/sidecast/fanout"
+	"github.com/sidecast/sidecast/sticky"
 )
 
 // Config is every setting sidecast reads from the environment. The `env`,
@@ -36,6 +38,13 @@ type Config struct {
 	ServerPort int    `env:"SERVER_PORT" envDefault:"3000" help:"Port clients connect to; also serves proxied HTTP and HEALTH_PATH."`
 	BackendURL string `env:"BACKEND_URL" envDefault:"http://127.0.0.1:3001" help:"The unmodified backend beside this sidecast: http://host:port[/base] (ws:// is accepted too). TLS toward the backend is not supported yet."`
 	Protocol   string `env:"PROTOCOL" envDefault:"websocket" help:"What clients speak: websocket (RFC 6455, JSON events) or socketio (Socket.IO v4)."`
+
+	SocketIOPath   string   `env:"SOCKETIO_PATH" envDefault:"/socket.io/" help:"PROTOCOL=socketio: the path Engine.IO is served on (the clients' path option); other paths are proxied to the backend."`
+	AdvertiseURL   string   `env:"ADVERTISE_URL" help:"URL peers use to reach this node's SERVER_PORT, for requests forwarded to the session's owner: http://host:port. Derived when empty: http://<first non-loopback address, else the hostname>:SERVER_PORT."`
+	Forwarding     string   `env:"FORWARDING" envDefault:"on" help:"on: a polling request or websocket upgrade for a session another node owns is forwarded there, so the load balancer may be plain round-robin. off: it gets Session ID unknown, as without sidecast (needs a sticky load balancer)."`
+	StickyCookie   string   `env:"STICKY_COOKIE" help:"For load balancers that stick by cookie: an affinity cookie set on each Engine.IO handshake, as name and attributes, e.g. sidecast_node; Path=/; HttpOnly; SameSite=Lax (the value is SERVER_ID). Off when empty."`
+	TrustedProxies []string `env:"TRUSTED_PROXIES" envDefault:"127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7" help:"Comma-separated CIDRs (or addresses) whose X-Forwarded-For is kept and appended to; from anyone else it is replaced by the client's address."`
+	ClusterSecret  string   `env:"CLUSTER_SECRET" help:"Shared by every node: signs requests forwarded between nodes (HMAC) and keys session-id tags; a forward without a valid signature is refused. Empty: forwards from TRUSTED_PROXIES are believed (a warning says so at start-up)." secret:"true"`
 
 	MaxConnections   int           `env:"MAX_CONNECTIONS" envDefault:"0" help:"Client sessions this node accepts; more get HTTP 503. 0 = no limit."`
 	MaxPayload       int           `env:"MAX_PAYLOAD" envDefault:"1048576" help:"Largest client message in bytes; a bigger one closes the session (1009)."`
@@ -65,6 +74,8 @@ type Config struct {
 	Bus          BusChoice          // REDIS_ENABLED, REDIS_URL, REDIS_HOST
 	Redis        fanout.RedisConfig // REDIS_*, for fanout.NewRedisBus
 	LocalMatches []EventMatch       // LOCAL_EVENTS, parsed
+	Trusted      []netip.Prefix     // TRUSTED_PROXIES, parsed
+	Cookie       *sticky.Cookie     // STICKY_COOKIE, parsed; nil when off
 	redisShown   string             // the Redis dialed, without password, for logs
 }
 
@@ -94,6 +105,7 @@ func LoadConfig(environ map[string]string) (*Config, error) {
 		cfg.checkEvents,
 		cfg.checkMirrors,
 		cfg.checkOps,
+		cfg.checkSticky,
 		cfg.resolveRedis,
 	} {
 		if err := check(); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sidecast/sidecast/fanout"
 	"github.com/sidecast/sidecast/proxy"
+	"github.com/sidecast/sidecast/sticky"
 )
 
 // node is one sidecast: the proxy in front of one backend, the bus and
@@ -28,6 +29,9 @@ type node struct {
 	ln       net.Listener
 	served   chan error // serveLoop's result; closed when it returns
 
+	router     *sticky.Router // the client port's front: header hygiene, forwards
+	advertised string         // the URL peers forward to (ADVERTISE_URL or derived)
+
 	shutdownOnce sync.Once
 	shutdownErr  error
 }
@@ -42,8 +46,11 @@ var newHealthHandler = func(n *node) http.Handler { return http.HandlerFunc(n.ba
 // means a hub of its own, or Redis when the configuration says so.
 func startNode(ctx context.Context, cfg *Config, logger *slog.Logger, ln net.Listener, hub *fanout.MemoryHub) (*node, error) {
 	n := &node{cfg: cfg, log: logger, ln: ln, served: make(chan error, 1)}
+	if err := n.startRouter(); err != nil {
+		return nil, err
+	}
 	var err error
-	if n.proxy, err = newProxy(cfg, logger); err != nil {
+	if n.proxy, err = newProxy(cfg, logger, n.router.NewSID); err != nil {
 		return nil, err
 	}
 	if n.bus, err = newBus(ctx, cfg, logger, hub); err != nil {
@@ -72,9 +79,12 @@ func startNode(ctx context.Context, cfg *Config, logger *slog.Logger, ln net.Lis
 
 // newProxy builds the proxy; what this build's proxy refuses is a
 // configuration error naming the variable, so it exits with code 2 too.
-func newProxy(cfg *Config, logger *slog.Logger) (*proxy.Server, error) {
+func newProxy(cfg *Config, logger *slog.Logger, newSID func() string) (*proxy.Server, error) {
 	p, err := proxy.New(proxy.Config{
 		Protocol:         proxy.Protocol(cfg.Protocol),
+		SocketIOPath:     cfg.SocketIOPath,
+		NewSID:           newSID,
+		TrustedProxies:   cfg.Trusted,
 		Backend:          cfg.Backend,
 		MaxConnections:   cfg.MaxConnections,
 		MaxPayload:       int64(cfg.MaxPayload),
@@ -87,7 +97,7 @@ func newProxy(cfg *Config, logger *slog.Logger) (*proxy.Server, error) {
 	case err == nil:
 		return p, nil
 	case errors.Is(err, proxy.ErrUnsupportedProtocol):
-		return nil, configErr("PROTOCOL", "%s is not supported by this build yet; use websocket", cfg.Protocol)
+		return nil, configErr("PROTOCOL", "%q is unknown; use websocket or socketio", cfg.Protocol)
 	case errors.Is(err, proxy.ErrBadBackend):
 		return nil, configErr("BACKEND_URL", "%v", err)
 	case errors.Is(err, proxy.ErrBadConfig):
@@ -99,7 +109,7 @@ func newProxy(cfg *Config, logger *slog.Logger) (*proxy.Server, error) {
 func (n *node) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(n.cfg.HealthPath, newHealthHandler(n))
-	mux.Handle("/", n.proxy)
+	mux.Handle("/", n.router.Wrap(n.proxy))
 	return mux
 }
 
@@ -138,6 +148,7 @@ func (n *node) Shutdown(ctx context.Context) error {
 			n.log.Warn("leaving the registry", "err", err)
 		}
 		errs = append(errs, n.bus.Close())
+		n.closeRouter()
 		n.shutdownErr = errors.Join(errs...)
 	})
 	return n.shutdownErr

@@ -35,6 +35,7 @@ func newBus(ctx context.Context, cfg *Config, logger *slog.Logger, hub *fanout.M
 // startRegistry registers the node and logs peers arriving and dying.
 func (n *node) startRegistry(ctx context.Context) error {
 	reg, err := fanout.NewRegistry(n.bus, fanout.RegistryConfig{
+		Address:           n.advertised,
 		HeartbeatInterval: n.cfg.HeartbeatInterval,
 		TTL:               n.cfg.HeartbeatTTL,
 		OnChange:          n.onPeer,

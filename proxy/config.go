@@ -38,6 +38,9 @@ type Config struct {
 	// SocketIOPath is where Engine.IO is served with ProtocolSocketIO; ""
 	// means DefaultSocketIOPath ("/socket.io/").
 	SocketIOPath string
+	// NewSID makes the Engine.IO session ids handed to clients, so they can
+	// carry this node's tag (package sticky); nil means random ids.
+	NewSID func() string
 	// Backend is the backend's base URL (http, https, ws or wss). WebSocket
 	// sessions are dialed at its host with the client's path and query appended
 	// to its path; other requests are reverse-proxied to it.

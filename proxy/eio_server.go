@@ -128,8 +128,16 @@ func writeEIOError(w http.ResponseWriter, c engineio.ErrorCode) {
 	_, _ = w.Write(c.Body())
 }
 
-// newSID returns a fresh session id: 20 URL-safe characters.
-func newSID() string {
+// newSID returns a fresh session id from Config.NewSID, or a random one.
+func (e *eioServer) newSID() string {
+	if f := e.srv.cfg.NewSID; f != nil {
+		return f()
+	}
+	return randomSID()
+}
+
+// randomSID returns a fresh session id: 20 URL-safe characters.
+func randomSID() string {
 	var b [15]byte
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])

@@ -64,7 +64,7 @@ type eioSession struct {
 }
 
 func newEIOSession(e *eioServer, up *upstreamConn, backend engineio.Handshake) (*eioSession, error) {
-	s := &eioSession{e: e, sid: newSID(), hs: backend}
+	s := &eioSession{e: e, sid: e.newSID(), hs: backend}
 	s.hs.SID = s.sid
 	s.toClient.s, s.fromClient.s = s, s
 	maxBytes := int(e.srv.cfg.MaxPayload)

@@ -1,0 +1,40 @@
+// Package sticky makes load-balancer stickiness optional: any sidecast of a
+// cluster may receive any request of any session.
+//
+// # Tags
+//
+// Every Engine.IO session id this node issues (Router.NewSID, plugged into
+// proxy.Config.NewSID) carries the node's Tag: six bytes of a hash of its
+// SERVER_ID, which every peer computes from the id the registry carries.
+// A sid is base64url(tag | 15 random bytes | 3 check bytes); the check is
+// an HMAC keyed with CLUSTER_SECRET (a fixed key without one), so Parse
+// rejects a truncated or invented sid. A sid that does not parse, or that
+// carries this node's tag, is served locally.
+//
+// # Data flow
+//
+// Router.Wrap puts the router in front of the proxy on the client port.
+// For each request, on the HTTP server's request goroutine:
+//
+//  1. admit: every X-Sidecast-* header is stripped, and X-Forwarded-* too
+//     unless the immediate peer is in TRUSTED_PROXIES (the proxy then
+//     appends the real address, so a spoofed X-Forwarded-For is replaced).
+//     A request with HopHeader is a forward from a peer: with a secret its
+//     signature (HMAC over method, path and query, timestamp and sender;
+//     bounded skew) must verify or it is refused with 403; without one
+//     only a trusted address may send it. An admitted forward's
+//     ClientHeader becomes the request's RemoteAddr.
+//  2. An Engine.IO request whose sid names a live peer is forwarded there
+//     with httputil.ReverseProxy over a shared keep-alive transport — a
+//     polling GET or POST, or a websocket upgrade, which is then relayed
+//     byte for byte by the reverse proxy's two copy goroutines until
+//     either side closes. The forward carries HopHeader; its receiver never
+//     forwards again: a forwarded sid it does not own gets Engine.IO's
+//     "Session ID unknown" (400), as does a sid whose owner is not a live
+//     peer or does not answer, so the client reconnects.
+//  3. An Engine.IO handshake (no sid) gets the affinity cookie when
+//     STICKY_COOKIE is set, for load balancers that stick by cookie.
+//
+// The router holds no goroutine of its own; Close drops idle peer
+// connections.
+package sticky

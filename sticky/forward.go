@@ -1,0 +1,169 @@
+package sticky
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+
+	"github.com/sidecast/sidecast/fanout"
+	"github.com/sidecast/sidecast/proxy/engineio"
+)
+
+// Wrap returns the handler of the client port: next serves what belongs to
+// this node, the router everything that belongs to a peer.
+func (r *Router) Wrap(next http.Handler) http.Handler {
+	return &front{r: r, next: next}
+}
+
+// front is the Router's http.Handler; its methods run on the HTTP
+// server's request goroutines.
+type front struct {
+	r    *Router
+	next http.Handler
+}
+
+func (f *front) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r := f.r
+	fwd, err := r.admit(req)
+	if err != nil {
+		r.refused.Add(1)
+		r.log.Warn("sticky: forward refused", "remote", req.RemoteAddr, "err", err)
+		http.Error(w, "forward refused", http.StatusForbidden)
+		return
+	}
+	if !r.isEngineIO(req) {
+		f.next.ServeHTTP(w, req)
+		return
+	}
+	sid := req.URL.Query().Get("sid")
+	if sid == "" {
+		if r.setCookie != "" {
+			w.Header().Add("Set-Cookie", r.setCookie)
+		}
+		f.next.ServeHTTP(w, req)
+		return
+	}
+	tag, err := r.codec.Parse(sid)
+	switch {
+	case err != nil || tag == r.self || r.cfg.DisableForwarding:
+		f.next.ServeHTTP(w, req) // known here, or unknown anywhere
+	case fwd:
+		// At most one hop: a peer that sent it here thought this node owns it.
+		r.hopUnknown.Add(1)
+		writeUnknownSID(w)
+	default:
+		peer, ok := r.owner(tag)
+		if !ok {
+			r.ownerGone.Add(1)
+			writeUnknownSID(w)
+			return
+		}
+		r.forward(w, req, peer)
+	}
+}
+
+// admit sanitises req's headers and reports whether it is a forward from a
+// peer. A forward's client address (ClientHeader) becomes req.RemoteAddr,
+// so the backend sees the client. The error is a forward that must be
+// refused.
+func (r *Router) admit(req *http.Request) (bool, error) {
+	isTrusted := trusted(r.cfg.Trusted, req.RemoteAddr)
+	if req.Header.Get(HopHeader) == "" {
+		clientIdentity(req.Header, isTrusted)
+		return false, nil
+	}
+	if r.signer != nil {
+		if err := r.signer.verify(req); err != nil {
+			return false, err
+		}
+	} else if !isTrusted {
+		// Without a secret only a trusted address may claim to be a peer.
+		clientIdentity(req.Header, false)
+		return false, nil
+	}
+	if c := req.Header.Get(ClientHeader); c != "" {
+		if _, ok := remoteIP(c); ok {
+			req.RemoteAddr = c
+		}
+	}
+	stripSidecast(req.Header)
+	return true, nil
+}
+
+func (r *Router) isEngineIO(req *http.Request) bool {
+	p := r.cfg.EngineIOPath
+	return p != "" && (req.URL.Path == p || req.URL.Path == strings.TrimSuffix(p, "/"))
+}
+
+// forward relays req (a polling request or a websocket upgrade) to the
+// owner's sidecast and its answer back, marked as one hop.
+func (r *Router) forward(w http.ResponseWriter, req *http.Request, peer fanout.Peer) {
+	target, err := peerURL(peer.Address)
+	if err != nil {
+		r.ownerGone.Add(1)
+		r.log.Warn("sticky: peer advertises an unusable address", "peer", peer.ID, "address", peer.Address, "err", err)
+		writeUnknownSID(w)
+		return
+	}
+	r.forwarded.Add(1)
+	rp := &httputil.ReverseProxy{
+		Rewrite:       func(pr *httputil.ProxyRequest) { r.rewrite(pr, target) },
+		Transport:     r.transport,
+		FlushInterval: -1,
+		ErrorHandler:  r.forwardFailed,
+	}
+	rp.ServeHTTP(w, req)
+}
+
+// rewrite addresses the forward to target, keeps the client's Host and the
+// sanitised X-Forwarded-For, and marks (and signs) the hop.
+func (r *Router) rewrite(pr *httputil.ProxyRequest, target *url.URL) {
+	pr.SetURL(target)
+	pr.Out.Host = pr.In.Host
+	if xff, ok := pr.In.Header["X-Forwarded-For"]; ok {
+		pr.Out.Header["X-Forwarded-For"] = xff
+	}
+	h := pr.Out.Header
+	h.Set(HopHeader, "1")
+	h.Set(FromHeader, r.cfg.NodeID)
+	h.Set(ClientHeader, pr.In.RemoteAddr)
+	if r.signer != nil {
+		r.signer.sign(pr.Out)
+	}
+}
+
+// forwardFailed answers a forward the owner did not take: the client gets
+// "Session ID unknown" and reconnects, as with any lost session.
+func (r *Router) forwardFailed(w http.ResponseWriter, req *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && req.Context().Err() != nil {
+		return // the client left
+	}
+	r.ownerGone.Add(1)
+	r.log.Warn("sticky: owner did not answer a forward", "path", req.URL.Path, "err", err)
+	writeUnknownSID(w)
+}
+
+func writeUnknownSID(w http.ResponseWriter) {
+	c := engineio.CodeUnknownSID
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(c.Status())
+	_, _ = w.Write(c.Body())
+}
+
+// peerURL reads a registry address: a URL (ADVERTISE_URL) or host:port.
+func peerURL(addr string) (*url.URL, error) {
+	if !strings.Contains(addr, "://") {
+		addr = "http://" + addr
+	}
+	u, err := url.Parse(addr)
+	if err != nil {
+		return nil, err
+	}
+	if u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, ErrBadAdvertise
+	}
+	return u, nil
+}

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sidecast/sidecast/internal/redistest"
+	"github.com/sidecast/sidecast/internal/siotest"
+)
+
+// stickyNode is one sidecast binary in front of its own example chat
+// server.
+type stickyNode struct {
+	id   string
+	addr string // 127.0.0.1:port, what the load balancer and peers dial
+	proc *proc
+}
+
+// stickyClusterSeq keeps each cluster's Redis names apart.
+var stickyClusterSeq int
+
+// startStickyCluster runs n sidecast binaries with PROTOCOL=socketio over
+// one real redis-server, each with its own examples/socketio-chat backend
+// and mirror sessions configured as in docker-compose.yml, and waits until
+// every node sees every peer.
+func startStickyCluster(t *testing.T, n int, extra map[string]string) []*stickyNode {
+	t.Helper()
+	rs := redistest.Start(t, redistest.Config{})
+	stickyClusterSeq++
+	nodes := make([]*stickyNode, n)
+	for k := range nodes {
+		chat := siotest.StartServer(t)
+		port := freePort(t)
+		id := fmt.Sprintf("sticky%d-node%d", stickyClusterSeq, k)
+		nd := &stickyNode{id: id, addr: "127.0.0.1:" + strconv.Itoa(port)}
+		env := map[string]string{
+			"SERVER_ID": id, "SERVER_PORT": strconv.Itoa(port), "BACKEND_URL": chat.URL,
+			"PROTOCOL": "socketio", "ADVERTISE_URL": "http://" + nd.addr,
+			"REDIS_URL": rs.URL(), "REDIS_ADAPTER_KEY": fmt.Sprintf("stickytest%d", stickyClusterSeq),
+			"MIRROR_EVENTS": "join_twin_room,leave_twin_room", "MIRROR_EVENT_REPLY": "room_joined",
+			"LOCAL_EVENTS":       "welcome,room_joined,twin_online,twin_offline",
+			"HEARTBEAT_INTERVAL": "300ms", "HEARTBEAT_TTL": "3s", "METRICS_PORT": "0",
+			"LOG_FORMAT": "text", "LOG_LEVEL": "info", "DRAIN_TIMEOUT": "3s",
+		}
+		for k, v := range extra {
+			env[k] = v
+		}
+		nd.proc = startProc(t, env)
+		nodes[k] = nd
+	}
+	for _, nd := range nodes {
+		waitUntil(t, nd.id+" to see its peers", func() bool {
+			return strings.Count(nd.proc.stderr.String(), `msg="peer up"`) >= n-1
+		})
+	}
+	return nodes
+}
+
+func nodeAddrs(nodes []*stickyNode) []string {
+	out := make([]string, len(nodes))
+	for i, nd := range nodes {
+		out[i] = nd.addr
+	}
+	return out
+}
+
+// loadSummary is what internal/siotest/peer/load.js prints.
+type loadSummary struct {
+	Clients               int      `json:"clients"`
+	Connected             int      `json:"connected"`
+	ConnectErrors         int      `json:"connectErrors"`
+	ErrorSamples          []string `json:"errorSamples"`
+	SessionUnknown        int      `json:"sessionUnknown"`
+	TransportErrors       int      `json:"transportErrors"`
+	UpgradeErrors         int      `json:"upgradeErrors"`
+	Upgrades              int      `json:"upgrades"`
+	Joined                int      `json:"joined"`
+	Acks                  int      `json:"acks"`
+	AckErrors             int      `json:"ackErrors"`
+	BroadcastExpected     int      `json:"broadcastExpected"`
+	BroadcastReceived     int      `json:"broadcastReceived"`
+	BroadcastDuplicates   int      `json:"broadcastDuplicates"`
+	UnexpectedDisconnects int      `json:"unexpectedDisconnects"`
+	TimedOut              bool     `json:"timedOut"`
+	ElapsedMs             int      `json:"elapsedMs"`
+	SendMs                int      `json:"sendMs"`
+}
+
+// loadRun configures one run of load.js.
+type loadRun struct {
+	URL        string   `json:"url"`
+	Clients    int      `json:"clients"`
+	Emits      int      `json:"emits"`
+	RoomSize   int      `json:"roomSize"`
+	Transports []string `json:"transports,omitempty"`
+	Prefix     string   `json:"prefix"`
+	TimeoutMs  int      `json:"timeoutMs"`
+	DeadlineMs int      `json:"deadlineMs"`
+}
+
+// runLoad runs the load peer to completion (bounded by run.DeadlineMs plus
+// a margin) and returns its summary.
+func runLoad(t *testing.T, run loadRun) loadSummary {
+	t.Helper()
+	root, err := siotest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, siotest.PeerDir)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "socket.io-client", "package.json")); err != nil {
+		t.Fatalf("socket.io-client is not installed: run `npm ci` in %s", siotest.PeerDir)
+	}
+	arg, _ := json.Marshal(run)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(run.DeadlineMs)*time.Millisecond+60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "load.js", string(arg))
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("load.js: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	var s loadSummary
+	line := strings.TrimSpace(stdout.String())
+	if i := strings.LastIndexByte(line, '\n'); i >= 0 {
+		line = line[i+1:]
+	}
+	if err := json.Unmarshal([]byte(line), &s); err != nil {
+		t.Fatalf("load.js summary %q: %v\nstderr:\n%s", line, err, stderr.String())
+	}
+	return s
+}
+
+// lbProc is a load balancer process (nginx or haproxy).
+type lbProc struct {
+	name   string
+	cmd    *exec.Cmd
+	out    syncBuffer
+	exited chan struct{}
+}
+
+// startLB runs bin with args and stops it (SIGTERM, then SIGKILL) when the
+// test ends; it returns once addr accepts connections.
+func startLB(t *testing.T, name, bin, addr string, args ...string) {
+	t.Helper()
+	path, err := exec.LookPath(bin)
+	if err != nil {
+		t.Fatalf("%s is not installed (apt-get install %s): %v", bin, bin, err)
+	}
+	lb := &lbProc{name: name, exited: make(chan struct{})}
+	lb.cmd = exec.Command(path, args...)
+	lb.cmd.Stdout, lb.cmd.Stderr = &lb.out, &lb.out
+	if err := lb.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go lb.waitLoop()
+	t.Cleanup(func() { lb.stop(t) })
+	waitUntil(t, name+" to listen on "+addr, func() bool {
+		select {
+		case <-lb.exited:
+			t.Fatalf("%s exited before listening:\n%s", name, lb.out.String())
+		default:
+		}
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+}
+
+// waitLoop reaps the process; stop waits for it.
+func (lb *lbProc) waitLoop() {
+	_ = lb.cmd.Wait()
+	close(lb.exited)
+}
+
+func (lb *lbProc) stop(t *testing.T) {
+	_ = lb.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-lb.exited:
+	case <-time.After(10 * time.Second):
+		_ = lb.cmd.Process.Kill()
+		<-lb.exited
+	}
+	if t.Failed() {
+		t.Logf("%s output:\n%s", lb.name, lb.out.String())
+	}
+}
+
+// replaceOnce replaces the single occurrence of old in s, or fails: the
+// example configuration changed under the test.
+func replaceOnce(t *testing.T, file, s, old, new string) string {
+	t.Helper()
+	if n := strings.Count(s, old); n != 1 {
+		t.Fatalf("%s: %q occurs %d times, want once", file, old, n)
+	}
+	return strings.Replace(s, old, new, 1)
+}
+
+// startNginxLB runs the real nginx with examples/nginx/nginx.conf, its
+// upstream servers replaced by nodes and listening on a free loopback
+// port; it returns the port's address.
+func startNginxLB(t *testing.T, nodes []string) string {
+	t.Helper()
+	const file = "examples/nginx/nginx.conf"
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil { // workers drop root
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	src := string(raw)
+	var servers strings.Builder
+	for _, n := range nodes {
+		fmt.Fprintf(&servers, "        server %s;\n", n)
+	}
+	src = replaceOnce(t, file, src, "        server sidecast1:3000;\n        server sidecast2:3000;\n", servers.String())
+	src = replaceOnce(t, file, src, "listen 80 default_server;", "listen "+addr+" default_server;")
+	src = replaceOnce(t, file, src, "worker_processes auto;", "worker_processes 1;")
+	src = replaceOnce(t, file, src, "access_log /dev/stdout;", "access_log off;")
+	var temps strings.Builder
+	for _, kind := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
+		fmt.Fprintf(&temps, "\n    %s_temp_path %s;", kind, filepath.Join(dir, kind))
+	}
+	src = replaceOnce(t, file, src, "http {", "http {"+temps.String())
+	conf := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(conf, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	startLB(t, "nginx", "nginx", addr, "-p", dir+"/", "-c", conf, "-e", "stderr",
+		"-g", "pid "+filepath.Join(dir, "nginx.pid")+"; daemon off;")
+	return addr
+}
+
+// startHAProxyLB runs the real haproxy with examples/haproxy/haproxy.cfg,
+// its servers replaced by nodes, listening on a free loopback port.
+func startHAProxyLB(t *testing.T, nodes []string) string {
+	t.Helper()
+	const file = "examples/haproxy/haproxy.cfg"
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	src := string(raw)
+	var servers strings.Builder
+	for i, n := range nodes {
+		fmt.Fprintf(&servers, "    server sidecast%d %s check inter 2s\n", i+1, n)
+	}
+	src = replaceOnce(t, file, src, "    server sidecast1 sidecast1:3000 check inter 2s\n    server sidecast2 sidecast2:3000 check inter 2s\n", servers.String())
+	src = replaceOnce(t, file, src, "bind *:80", "bind "+addr)
+	conf := filepath.Join(t.TempDir(), "haproxy.cfg")
+	if err := os.WriteFile(conf, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	startLB(t, "haproxy", "haproxy", addr, "-db", "-f", conf)
+	return addr
+}
