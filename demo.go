@@ -10,67 +10,199 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/sidecast/sidecast/examples/wschat"
+	"github.com/sidecast/sidecast/fanout"
 )
 
-// demoNodeID names the demo's node in its output.
-const demoNodeID = "node-a"
+// The demo's cluster: two nodes, each an unmodified wschat backend with a
+// sidecast in front, and which node each scripted client connects to.
+var (
+	demoNodeIDs = []string{"node-a", "node-b"}
+	demoHomes   = map[string]string{"alice": "node-a", "bob": "node-b"}
+)
 
-// runDemo runs `sidecast demo`: the example chat backend on a free loopback
-// port, one sidecast node in front of it on DEMO_PORT (in-memory bus, no
-// Redis), a scripted exchange between two clients printed line by line,
-// then both stay up until ctx ends. The node on DEMO_PORT reverse-proxies
-// the backend's chat page, so a browser at the printed address gets a chat
-// client whose WebSocket goes through sidecast.
-func runDemo(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer) error {
-	backend, err := startDemoBackend(logger)
-	if err != nil {
-		return err
-	}
-	defer backend.stop()
+// demoEventDefaults are the wschat settings (README: choosing MIRROR_EVENTS
+// and LOCAL_EVENTS) the demo uses unless the environment sets them.
+var demoEventDefaults = map[string]string{"MIRROR_EVENTS": "join,leave", "LOCAL_EVENTS": "joined,left"}
 
-	ncfg := demoNodeConfig(cfg, backend.url)
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.DemoPort)))
-	if err != nil {
-		return fmt.Errorf("listen on DEMO_PORT: %w (set DEMO_PORT=0 for any free port)", err)
-	}
-	n, err := startNode(ctx, ncfg, logger, ln, nil)
-	if err != nil {
-		_ = ln.Close()
-		return err
-	}
-	base := "http://" + n.Addr().String()
-	fmt.Fprintf(out, "backend  examples/wschat at %s (unmodified, single-node)\n", backend.url.Host)
-	fmt.Fprintf(out, "sidecast %s at %s → backend, in-memory bus\n", demoNodeID, n.Addr())
-
-	if err := runScript(ctx, out, wsURL(base)); err != nil {
-		_ = n.Shutdown(context.Background())
-		return fmt.Errorf("demo script: %w", err)
-	}
-	fmt.Fprintf(out, "open %s/\n", base)
-	fmt.Fprintf(out, "WebSocket clients connect to %s/ws?user=NAME and send {\"type\":\"join\",\"room\":\"lobby\"}, {\"type\":\"say\",\"room\":\"lobby\",\"text\":\"hi\"}\n", wsURL(base))
-	fmt.Fprintln(out, "Ctrl-C to stop.")
-	return runUntilDone(ctx, ncfg, logger, n)
+// demoNode is one node of the demo and the backend behind it.
+type demoNode struct {
+	id      string
+	backend *demoBackend
+	node    *node
+	base    string // http://127.0.0.1:port of the node
 }
 
-// demoDefaults adapts the configuration to a terminal demo: the node is
-// node-a, and logs are text unless LOG_FORMAT asks otherwise.
+// runDemo runs `sidecast demo`: two example chat backends, each with a
+// sidecast node in front (node-a on DEMO_PORT), joined by the in-memory bus
+// (or Redis when REDIS_URL/REDIS_HOST is set); a scripted exchange between
+// alice on node-a and bob on node-b, printed line by line; then everything
+// stays up until ctx ends. Each node reverse-proxies its backend's chat
+// page, so two browser tabs on the two printed addresses chat as if they
+// were on one server.
+func runDemo(ctx context.Context, cfg *Config, logger *slog.Logger, out, logs io.Writer) error {
+	var hub *fanout.MemoryHub
+	if !cfg.Bus.Redis {
+		hub = fanout.NewMemoryHub()
+	}
+	nodes := make(map[string]*demoNode, len(demoNodeIDs))
+	defer stopDemo(nodes)
+	for i, id := range demoNodeIDs {
+		port := 0
+		if i == 0 {
+			port = cfg.DemoPort
+		}
+		dn, err := startDemoNode(ctx, cfg, id, port, hub, logs)
+		if err != nil {
+			return err
+		}
+		nodes[id] = dn
+		fmt.Fprintf(out, "%s  sidecast at %s → backend examples/wschat at %s\n", id, dn.node.Addr(), dn.backend.url.Host)
+	}
+	bus := "the in-memory bus"
+	if cfg.Bus.Redis {
+		bus = "Redis at " + cfg.redisShown
+	}
+	if err := waitPeers(ctx, nodes); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "nodes joined through %s\n", bus)
+
+	bases := make(map[string]string, len(demoHomes))
+	for user, id := range demoHomes {
+		bases[user] = wsURL(nodes[id].base)
+	}
+	if err := runScript(ctx, out, bases, cfg.MirrorsOn()); err != nil {
+		return fmt.Errorf("demo script: %w", err)
+	}
+	first, second := nodes[demoNodeIDs[0]], nodes[demoNodeIDs[1]]
+	fmt.Fprintf(out, "open %s/\n", first.base)
+	fmt.Fprintf(out, "and %s/ in another tab: the two pages are on different nodes and chat as on one server\n", second.base)
+	fmt.Fprintf(out, "WebSocket clients connect to %s/ws?user=NAME or %s/ws?user=NAME and send {\"type\":\"join\",\"room\":\"lobby\"}, {\"type\":\"say\",\"room\":\"lobby\",\"text\":\"hi\"}\n", wsURL(first.base), wsURL(second.base))
+	fmt.Fprintln(out, "Ctrl-C to stop.")
+	return waitDemo(ctx, cfg, logger, nodes)
+}
+
+// demoDefaults adapts the configuration to a terminal demo: text logs and
+// wschat's event lists, unless the environment says otherwise.
 func demoDefaults(cfg *Config, environ map[string]string) {
-	cfg.ServerID = demoNodeID
+	cfg.ServerID = "demo"
 	if environ["LOG_FORMAT"] == "" {
 		cfg.LogFormat = "text"
 	}
+	if environ["MIRROR_EVENTS"] == "" {
+		cfg.MirrorEvents = splitList(demoEventDefaults["MIRROR_EVENTS"])
+	}
+	if environ["LOCAL_EVENTS"] == "" {
+		cfg.LocalEvents = splitList(demoEventDefaults["LOCAL_EVENTS"])
+		cfg.LocalMatches = nil
+		for _, name := range cfg.LocalEvents {
+			cfg.LocalMatches = append(cfg.LocalMatches, EventMatch{Name: name})
+		}
+	}
 }
 
-// demoNodeConfig is cfg pointed at the demo backend, on the in-memory bus.
-func demoNodeConfig(cfg *Config, backend *url.URL) *Config {
-	c := *cfg
-	c.Backend = backend
-	c.BackendURL = backend.String()
-	c.Bus = BusChoice{Why: "sidecast demo runs in one process"}
-	return &c
+func startDemoNode(ctx context.Context, cfg *Config, id string, port int, hub *fanout.MemoryHub, logs io.Writer) (*demoNode, error) {
+	backend, err := startDemoBackend()
+	if err != nil {
+		return nil, err
+	}
+	ncfg := *cfg
+	ncfg.ServerID = id
+	ncfg.Backend, ncfg.BackendURL = backend.url, backend.url.String()
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		backend.stop()
+		return nil, fmt.Errorf("listen on DEMO_PORT: %w (set DEMO_PORT=0 for any free port)", err)
+	}
+	n, err := startNode(ctx, &ncfg, newLogger(&ncfg, logs), ln, hub)
+	if err != nil {
+		_ = ln.Close()
+		backend.stop()
+		return nil, err
+	}
+	return &demoNode{id: id, backend: backend, node: n, base: "http://" + ln.Addr().String()}, nil
+}
+
+// waitPeers waits until every node sees every other one, so that the
+// script's first session is mirrored everywhere.
+func waitPeers(ctx context.Context, nodes map[string]*demoNode) error {
+	ctx, cancel := context.WithTimeout(ctx, scriptWait)
+	defer cancel()
+	for {
+		ready := true
+		for _, dn := range nodes {
+			ready = ready && len(dn.node.registry.Peers()) == len(nodes)-1
+		}
+		if ready {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the demo nodes did not see each other within %s", scriptWait)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// waitDemo waits for ctx (Ctrl-C) or a node that stops serving, then shuts
+// every node down within DRAIN_TIMEOUT.
+func waitDemo(ctx context.Context, cfg *Config, logger *slog.Logger, nodes map[string]*demoNode) error {
+	failed := make(chan error, len(nodes))
+	var watchers sync.WaitGroup
+	for _, dn := range nodes {
+		watchers.Add(1)
+		go watchNode(&watchers, dn.node, failed)
+	}
+	defer watchers.Wait() // each returns once its node is shut down below
+	var served error
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down", "timeout", cfg.DrainTimeout.String())
+	case served = <-failed:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+	defer cancel()
+	errs := []error{served}
+	for _, dn := range nodes {
+		errs = append(errs, dn.node.Shutdown(shutdownCtx))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	logger.Info("stopped cleanly")
+	return nil
+}
+
+// watchNode forwards a node's serving error; it returns when the node's
+// server stops, at the latest when waitDemo shuts the node down.
+func watchNode(wg *sync.WaitGroup, n *node, failed chan<- error) {
+	defer wg.Done()
+	if err, ok := <-n.Done(); ok && err != nil {
+		failed <- err
+	}
+}
+
+// stopDemo shuts down whatever runDemo started; Shutdown is idempotent, so
+// nodes already stopped by waitDemo cost nothing.
+func stopDemo(nodes map[string]*demoNode) {
+	for _, dn := range nodes {
+		_ = dn.node.Shutdown(context.Background())
+		dn.backend.stop()
+	}
+}
+
+// splitList splits a comma-separated list, trimming spaces.
+func splitList(s string) []string {
+	parts := strings.Split(s, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
 }
 
 func wsURL(httpURL string) string { return "ws" + httpURL[len("http"):] }
@@ -83,13 +215,13 @@ type demoBackend struct {
 	done chan struct{}
 }
 
-func startDemoBackend(logger *slog.Logger) (*demoBackend, error) {
+func startDemoBackend() (*demoBackend, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("demo backend: %w", err)
 	}
 	b := &demoBackend{
-		chat: wschat.NewServer(wschat.Options{Logger: logger}),
+		chat: wschat.NewServer(wschat.Options{}),
 		url:  &url.URL{Scheme: "http", Host: ln.Addr().String()},
 		done: make(chan struct{}),
 	}

@@ -16,26 +16,38 @@ import (
 	"github.com/sidecast/sidecast/examples/wschat"
 )
 
-// scriptWait bounds every expected delivery of the demo script.
-const scriptWait = 10 * time.Second
+// scriptWait bounds every expected delivery of the demo script; with
+// mirrors off, a delivery that does not come is shown after missWait.
+const (
+	scriptWait = 10 * time.Second
+	missWait   = 2 * time.Second
+)
 
-// demoStep is one message a client sends and who must receive what.
+// demoStep is one message a client sends, the broadcast it causes and who
+// must receive it.
 type demoStep struct {
 	from string
 	send wschat.Message
-	to   []string // clients that receive the resulting broadcast
+	want wschat.Message
+	to   []string
 }
 
 var demoSteps = []demoStep{
-	{"alice", wschat.Message{Type: "join", Room: "lobby"}, []string{"alice"}},
-	{"bob", wschat.Message{Type: "join", Room: "lobby"}, []string{"alice", "bob"}},
-	{"alice", wschat.Message{Type: "say", Room: "lobby", Text: "hello bob"}, []string{"alice", "bob"}},
-	{"bob", wschat.Message{Type: "say", Room: "lobby", Text: "hi alice, all good here"}, []string{"alice", "bob"}},
+	{"alice", wschat.Message{Type: "join", Room: "lobby"},
+		wschat.Message{Type: "joined", Room: "lobby", User: "alice"}, []string{"alice"}},
+	{"bob", wschat.Message{Type: "join", Room: "lobby"},
+		wschat.Message{Type: "joined", Room: "lobby", User: "bob"}, []string{"alice", "bob"}},
+	{"alice", wschat.Message{Type: "say", Room: "lobby", Text: "hello bob"},
+		wschat.Message{Type: "said", Room: "lobby", From: "alice", Text: "hello bob"}, []string{"alice", "bob"}},
+	{"bob", wschat.Message{Type: "say", Room: "lobby", Text: "hi alice, all good here"},
+		wschat.Message{Type: "said", Room: "lobby", From: "bob", Text: "hi alice, all good here"}, []string{"alice", "bob"}},
 }
 
-// runScript connects alice and bob to the node at base and plays
-// demoSteps, printing one line per message sent and per delivery.
-func runScript(ctx context.Context, out io.Writer, base string) error {
+// runScript connects each client to its node (bases: user → ws:// base of
+// its node, demoHomes names the node) and plays demoSteps, printing one
+// line per message sent and per delivery. With mirrorsOn false a missing
+// delivery is printed and the script goes on: it shows what mirrors fix.
+func runScript(ctx context.Context, out io.Writer, bases map[string]string, mirrorsOn bool) error {
 	clients := make(map[string]*demoClient)
 	defer func() {
 		for _, c := range clients {
@@ -43,7 +55,7 @@ func runScript(ctx context.Context, out io.Writer, base string) error {
 		}
 	}()
 	for _, name := range []string{"alice", "bob"} {
-		c, err := dialDemo(ctx, base, name)
+		c, err := dialDemo(ctx, bases[name], name)
 		if err != nil {
 			return err
 		}
@@ -54,16 +66,38 @@ func runScript(ctx context.Context, out io.Writer, base string) error {
 		if err := clients[st.from].send(st.send); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%-5s → %s  %s\n", st.from, demoNodeID, describe(st.send))
+		fmt.Fprintf(out, "%-5s → %s  %s\n", st.from, demoHomes[st.from], describe(st.send))
 		for _, to := range st.to {
-			d, err := clients[to].next(ctx)
-			if err != nil {
-				return fmt.Errorf("%s waiting for %s: %w", to, describe(st.send), err)
+			if err := expectDelivery(ctx, out, clients[to], to, st, sent, mirrorsOn); err != nil {
+				return err
 			}
-			fmt.Fprintf(out, "%-5s ← %s  %s  delivered in %s\n", to, demoNodeID, describe(d.msg), d.at.Sub(sent).Round(10*time.Microsecond))
 		}
 	}
 	return nil
+}
+
+// expectDelivery waits for st's broadcast at client to and prints it.
+func expectDelivery(ctx context.Context, out io.Writer, c *demoClient, to string, st demoStep, sent time.Time, mirrorsOn bool) error {
+	wait := scriptWait
+	if !mirrorsOn && demoHomes[to] != demoHomes[st.from] {
+		wait = missWait
+	}
+	d, err := c.next(ctx, wait)
+	switch {
+	case err != nil && wait == missWait && !errors.Is(err, errClientGone):
+		fmt.Fprintf(out, "%-5s ✗ %s  %s never arrived (MIRRORS=off: %s's backend never saw it)\n", to, demoHomes[to], describe(st.want), demoHomes[to])
+		return nil
+	case err != nil:
+		return fmt.Errorf("%s waiting for %s: %w", to, describe(st.want), err)
+	case !sameMessage(d.msg, st.want):
+		return fmt.Errorf("%s got %s, want %s", to, describe(d.msg), describe(st.want))
+	}
+	fmt.Fprintf(out, "%-5s ← %s  %s  delivered in %s\n", to, demoHomes[to], describe(d.msg), d.at.Sub(sent).Round(10*time.Microsecond))
+	return nil
+}
+
+func sameMessage(a, b wschat.Message) bool {
+	return a.Type == b.Type && a.Room == b.Room && a.Text == b.Text && a.From == b.From && a.User == b.User
 }
 
 func describe(m wschat.Message) string {
@@ -144,8 +178,8 @@ func (c *demoClient) send(m wschat.Message) error {
 
 var errClientGone = errors.New("connection closed")
 
-func (c *demoClient) next(ctx context.Context) (delivery, error) {
-	t := time.NewTimer(scriptWait)
+func (c *demoClient) next(ctx context.Context, wait time.Duration) (delivery, error) {
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case d, ok := <-c.in:
@@ -154,7 +188,7 @@ func (c *demoClient) next(ctx context.Context) (delivery, error) {
 		}
 		return d, nil
 	case <-t.C:
-		return delivery{}, fmt.Errorf("nothing within %s", scriptWait)
+		return delivery{}, fmt.Errorf("nothing within %s", wait)
 	case <-ctx.Done():
 		return delivery{}, ctx.Err()
 	}

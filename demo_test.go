@@ -12,22 +12,70 @@ import (
 	"github.com/sidecast/sidecast/examples/wschat"
 )
 
-// TestDemo runs `sidecast demo` as a user does (DEMO_PORT=0), checks the
-// scripted exchange it prints, that the printed address serves the chat page
-// and chats through sidecast, and that SIGINT ends it with exit code 0.
+// TestDemo runs `sidecast demo` as a user does (DEMO_PORT=0): it checks the
+// scripted exchange between alice on node-a and bob on node-b, that both
+// printed addresses serve the chat page, that two new clients on different
+// nodes see each other's join, and that SIGINT ends it with exit code 0.
 func TestDemo(t *testing.T) {
 	p := startProc(t, map[string]string{"DEMO_PORT": "0"}, "demo")
-	base := p.waitOutput(&p.stdout, `(?m)^open (http://127\.0\.0\.1:\d+)/$`)[1]
+	m := p.waitOutput(&p.stdout, `(?m)^open (http://127\.0\.0\.1:\d+)/\nand (http://127\.0\.0\.1:\d+)/ in another tab`)
+	baseA, baseB := m[1], m[2]
 	out := p.stdout.String()
 	want := []string{
+		`^node-a  sidecast at 127\.0\.0\.1:\d+ → backend examples/wschat at 127\.0\.0\.1:\d+$`,
+		`^node-b  sidecast at 127\.0\.0\.1:\d+ → backend examples/wschat at 127\.0\.0\.1:\d+$`,
+		`^nodes joined through the in-memory bus$`,
 		`^alice → node-a  join lobby$`,
 		`^alice ← node-a  joined lobby: alice  delivered in \S+$`,
-		`^bob   → node-a  join lobby$`,
-		`^bob   ← node-a  joined lobby: bob  delivered in \S+$`,
+		`^bob   → node-b  join lobby$`,
+		`^alice ← node-a  joined lobby: bob  delivered in \S+$`,
+		`^bob   ← node-b  joined lobby: bob  delivered in \S+$`,
 		`^alice → node-a  say "hello bob" in lobby$`,
-		`^bob   ← node-a  said "hello bob" in lobby from alice  delivered in \S+$`,
+		`^bob   ← node-b  said "hello bob" in lobby from alice  delivered in \S+$`,
 		`^alice ← node-a  said "hi alice, all good here" in lobby from bob  delivered in \S+$`,
-		`^WebSocket clients connect to ws://127\.0\.0\.1:\d+/ws\?user=NAME`,
+		`^WebSocket clients connect to ws://127\.0\.0\.1:\d+/ws\?user=NAME or ws://127\.0\.0\.1:\d+/ws\?user=NAME`,
+	}
+	for _, re := range want {
+		if !regexp.MustCompile(`(?m)` + re).MatchString(out) {
+			t.Errorf("demo output lacks a line matching %s", re)
+		}
+	}
+	if strings.Contains(out, "✗") {
+		t.Errorf("a delivery is missing with mirrors on")
+	}
+	t.Logf("demo output:\n%s", out)
+
+	for _, base := range []string{baseA, baseB} {
+		if page := getPage(t, base+"/"); !strings.Contains(page, "<title>wschat</title>") {
+			t.Fatalf("GET %s/ is not the chat page: %.80q", base, page)
+		}
+	}
+	ctx := context.Background()
+	carol := joinLobby(t, wsURL(baseB), "carol")
+	dave := joinLobby(t, wsURL(baseA), "dave")
+	if d, err := carol.next(ctx, scriptWait); err != nil || d.msg.Type != "joined" || d.msg.User != "dave" {
+		t.Fatalf("carol on node-b got %+v, %v; want dave's join on node-a", d.msg, err)
+	}
+
+	p.signal(syscall.SIGINT)
+	if code := p.exitCode(); code != 0 {
+		t.Fatalf("exit code %d after SIGINT, want 0", code)
+	}
+	assertGoingAway(t, carol)
+	assertGoingAway(t, dave)
+}
+
+// TestDemoWithoutMirrors: with MIRRORS=off the demo shows the problem
+// sidecast solves — nothing crosses nodes — and still ends cleanly.
+func TestDemoWithoutMirrors(t *testing.T) {
+	p := startProc(t, map[string]string{"DEMO_PORT": "0", "MIRRORS": "off"}, "demo")
+	p.waitOutput(&p.stdout, `(?m)^Ctrl-C to stop\.$`)
+	out := p.stdout.String()
+	want := []string{
+		`^alice ✗ node-a  joined lobby: bob never arrived \(MIRRORS=off`,
+		`^bob   ✗ node-b  said "hello bob" in lobby from alice never arrived`,
+		`^alice ← node-a  said "hello bob" in lobby from alice  delivered in \S+$`,
+		`^alice ✗ node-a  said "hi alice, all good here" in lobby from bob never arrived`,
 	}
 	for _, re := range want {
 		if !regexp.MustCompile(`(?m)` + re).MatchString(out) {
@@ -35,31 +83,39 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	t.Logf("demo output:\n%s", out)
-
-	resp, err := http.Get(base + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "<title>wschat</title>") {
-		t.Fatalf("GET %s/: %d %.80q", base, resp.StatusCode, page)
-	}
-	ctx := context.Background()
-	c, err := dialDemo(ctx, wsURL(base), "carol")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.send(wschat.Message{Type: "join", Room: "lobby"}); err != nil {
-		t.Fatal(err)
-	}
-	if d, err := c.next(ctx); err != nil || d.msg.Type != "joined" || d.msg.User != "carol" {
-		t.Fatalf("got %+v, %v; want carol's joined", d.msg, err)
-	}
-
 	p.signal(syscall.SIGINT)
 	if code := p.exitCode(); code != 0 {
 		t.Fatalf("exit code %d after SIGINT, want 0", code)
 	}
-	assertGoingAway(t, c)
+}
+
+func joinLobby(t *testing.T, base, user string) *demoClient {
+	t.Helper()
+	ctx := context.Background()
+	c, err := dialDemo(ctx, base, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.close)
+	if err := c.send(wschat.Message{Type: "join", Room: "lobby"}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := c.next(ctx, scriptWait); err != nil || d.msg.Type != "joined" || d.msg.User != user {
+		t.Fatalf("%s got %+v, %v; want its own join", user, d.msg, err)
+	}
+	return c
+}
+
+func getPage(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	return string(body)
 }

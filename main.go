@@ -50,7 +50,7 @@ func run(args []string, environ map[string]string, stdout, stderr io.Writer) int
 	defer stop()
 	switch cmd {
 	case cmdDemo:
-		err = runDemo(ctx, cfg, logger, stdout)
+		err = runDemo(ctx, cfg, logger, stdout, stderr)
 	case cmdCheck:
 		err = runHealthcheck(ctx, cfg, stdout)
 	default:

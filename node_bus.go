@@ -13,9 +13,11 @@ import (
 func newBus(ctx context.Context, cfg *Config, logger *slog.Logger, hub *fanout.MemoryHub) (fanout.Bus, error) {
 	bc := fanout.BusConfig{NodeID: cfg.ServerID, Logger: logger}
 	if !cfg.Bus.Redis {
-		logger.Info("running single-node on the in-memory bus", "why", cfg.Bus.Why)
 		if hub == nil {
+			logger.Info("running single-node on the in-memory bus", "why", cfg.Bus.Why)
 			hub = fanout.NewMemoryHub()
+		} else {
+			logger.Info("joining the other nodes of this process on the in-memory bus")
 		}
 		return hub.NewBus(bc)
 	}

@@ -91,7 +91,7 @@ func TestServe(t *testing.T) {
 	if err := c.send(wschat.Message{Type: "join", Room: "r"}); err != nil {
 		t.Fatal(err)
 	}
-	if d, err := c.next(ctx); err != nil || d.msg.Type != "joined" {
+	if d, err := c.next(ctx, scriptWait); err != nil || d.msg.Type != "joined" {
 		t.Fatalf("got %+v, %v; want joined", d.msg, err)
 	}
 	resp, err := http.Get(base + "/rooms")
@@ -193,7 +193,7 @@ func TestRedisDownStartsDegraded(t *testing.T) {
 	if err := c.send(wschat.Message{Type: "join", Room: "r"}); err != nil {
 		t.Fatal(err)
 	}
-	if d, err := c.next(ctx); err != nil || d.msg.Type != "joined" {
+	if d, err := c.next(ctx, scriptWait); err != nil || d.msg.Type != "joined" {
 		t.Fatalf("got %+v, %v; want joined", d.msg, err)
 	}
 	p.signal(syscall.SIGINT)
