@@ -50,7 +50,11 @@ var diffWorldSeq int
 func newClusterWorld(t *testing.T, name, redisURL string, kind difftest.Backend, backends []string, env map[string]string, late []int) *clusterWorld {
 	t.Helper()
 	diffWorldSeq++
-	w := &clusterWorld{t: t, name: name, redisURL: redisURL, backends: backends, logDir: t.TempDir(),
+	logDir, err := os.MkdirTemp("", "difftest-"+name+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &clusterWorld{t: t, name: name, redisURL: redisURL, backends: backends, logDir: logDir,
 		env: maps.Clone(difftest.DefaultEnv)}
 	maps.Copy(w.env, kind.Settings())
 	maps.Copy(w.env, env)
@@ -193,8 +197,14 @@ func (w *clusterWorld) Pause(k int) error  { return w.signal(k, syscall.SIGSTOP)
 func (w *clusterWorld) Resume(k int) error { return w.signal(k, syscall.SIGCONT) }
 
 // stopAll stops every started node: in-process nodes shut down, processes
-// get SIGCONT (one may be paused) and SIGTERM, then SIGKILL.
+// get SIGCONT (one may be paused) and SIGTERM, then SIGKILL. The node logs
+// stay when the test failed, for the failure message points at them.
 func (w *clusterWorld) stopAll() {
+	defer func() {
+		if !w.t.Failed() {
+			_ = os.RemoveAll(w.logDir)
+		}
+	}()
 	for _, n := range w.nodes {
 		if !n.started {
 			continue

@@ -92,15 +92,29 @@ func reactionAfterJoinReply(s *Script) {
 }
 
 // burstJoinMessageDisconnect: x joins, sends and disconnects in one burst;
-// the member on the other node still gets the message.
+// the member on the other node still gets the message. In the cluster the
+// join is a barrier, so the home node holds the message and the disconnect
+// and releases them together: without the release grace the backend drops
+// the message (Socket.IO dispatches events on the next tick and ignores
+// those of a socket that disconnected meanwhile). One node facing a true
+// burst races the same way on its own, so the oracle sends the disconnect
+// once the message arrived — what one node does when it wins the race —
+// and x's own stream, which depends on when its disconnect lands, is left
+// out; m's stream is compared in full.
 func burstJoinMessageDisconnect(s *Script) {
 	s.Connect("m", "m", 0)
 	s.Join("m", "r")
 	s.Connect("x", "x", 1)
-	s.Burst("x",
-		BurstStep{Event: "join_twin_room", Args: []any{map[string]string{"twinPairId": s.P("r")}}},
-		BurstStep{Event: "send_message", Args: []any{map[string]string{"twinPairId": s.P("r"), "text": "burst"}}},
-		BurstStep{})
+	s.Ignore("x")
+	join := BurstStep{Event: "join_twin_room", Args: []any{map[string]string{"twinPairId": s.P("r")}}}
+	send := BurstStep{Event: "send_message", Args: []any{map[string]string{"twinPairId": s.P("r"), "text": "burst"}}}
+	if s.Oracle() {
+		s.Burst("x", join, send)
+		s.AwaitText("m", "new_message", "burst")
+		s.Burst("x", BurstStep{})
+	} else {
+		s.Burst("x", join, send, BurstStep{})
+	}
 	s.AwaitText("m", "new_message", "burst")
 	s.AwaitDisconnect("x")
 	s.Await("m", "twin_offline", 1)

@@ -30,6 +30,7 @@ type Script struct {
 	seq     int
 	err     error
 	notes   []string
+	ignored map[string]bool // clients left out of the comparison
 }
 
 type client struct {
@@ -69,6 +70,11 @@ func (s *Script) Check(ok bool, format string, args ...any) {
 		s.Fail(format, args...)
 	}
 }
+
+// Ignore leaves client name's own stream out of the comparison, for a
+// client whose observations depend on the timing of its own disconnect.
+// Everything it causes in other clients' streams is still compared.
+func (s *Script) Ignore(name string) { s.ignored[name] = true }
 
 // Note records a measured value for the scenario's report line.
 func (s *Script) Note(format string, args ...any) {

@@ -40,6 +40,11 @@ func (s *Script) Connect(name, user string, k int) time.Duration {
 	s.step(s.peer.send(map[string]any{"cmd": "connect", "name": name, "url": s.w.ClientURL(k),
 		"transports": []string{"websocket"}, "auth": map[string]string{"userId": s.P(user)}}))
 	s.awaitConnect(name)
+	if s.sc.Backend == Chat {
+		// socketio-chat greets every connection; waiting for it keeps what
+		// the client saw before its next step the same in every run.
+		s.AwaitText(name, "welcome", s.P(user))
+	}
 	return time.Since(start)
 }
 
