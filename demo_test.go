@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sidecast/sidecast/examples/wschat"
+	"github.com/sidecast/sidecast/internal/redistest"
 )
 
 // TestDemo runs `sidecast demo` as a user does (DEMO_PORT=0): it checks the
@@ -118,4 +119,28 @@ func getPage(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %d", url, resp.StatusCode)
 	}
 	return string(body)
+}
+
+// TestDemoOverRedis: with REDIS_URL set the same demo runs its two nodes
+// over a real redis-server.
+func TestDemoOverRedis(t *testing.T) {
+	rs := redistest.Start(t, redistest.Config{})
+	p := startProc(t, map[string]string{"DEMO_PORT": "0", "REDIS_URL": rs.URL()}, "demo")
+	p.waitOutput(&p.stdout, `(?m)^Ctrl-C to stop\.$`)
+	out := p.stdout.String()
+	want := []string{
+		`^nodes joined through Redis at redis://127\.0\.0\.1:\d+/0$`,
+		`^bob   ← node-b  said "hello bob" in lobby from alice  delivered in \S+$`,
+		`^alice ← node-a  said "hi alice, all good here" in lobby from bob  delivered in \S+$`,
+	}
+	for _, re := range want {
+		if !regexp.MustCompile(`(?m)` + re).MatchString(out) {
+			t.Errorf("demo output lacks a line matching %s", re)
+		}
+	}
+	t.Logf("demo output:\n%s", out)
+	p.signal(syscall.SIGINT)
+	if code := p.exitCode(); code != 0 {
+		t.Fatalf("exit code %d after SIGINT, want 0", code)
+	}
 }
