@@ -232,3 +232,46 @@ func TestHealthcheckCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestDrainTimeoutExitsOne: a shutdown that cannot finish within
+// DRAIN_TIMEOUT (a proxied request still running) exits with code 1.
+func TestDrainTimeoutExitsOne(t *testing.T) {
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+	p, base := startNodeProc(t, slow.URL, map[string]string{"DRAIN_TIMEOUT": "300ms"})
+	got := make(chan error, 1)
+	go getAndClose(base+"/slow", got)
+	select {
+	case <-arrived:
+	case <-time.After(procWait):
+		t.Fatal("the proxied request never reached the backend")
+	}
+	p.signal(syscall.SIGTERM)
+	if code := p.exitCode(); code != 1 {
+		t.Fatalf("exit code %d, want 1", code)
+	}
+	p.waitOutput(&p.stderr, `stop http server: context deadline exceeded`)
+	select {
+	case <-got: // the forced close ended the request
+	case <-time.After(procWait):
+		t.Fatal("the proxied request did not end with the process")
+	}
+}
+
+// getAndClose GETs url and reports the outcome on done.
+func getAndClose(url string, done chan<- error) {
+	resp, err := http.Get(url)
+	if err == nil {
+		_ = resp.Body.Close()
+	}
+	done <- err
+}
