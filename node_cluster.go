@@ -28,16 +28,20 @@ func (n *node) startCluster(ctx context.Context) error {
 		ReplyTimeout:   n.cfg.ReplyTimeout,
 		ReleaseGrace:   n.cfg.ReleaseGrace,
 		EchoWindow:     n.cfg.EchoWindow,
+		AckTTL:         n.cfg.AckTTL,
 		DialTimeout:    n.cfg.HandshakeTimeout,
 		Logger:         n.log,
 	})
+	// Stored first so no peer event between Start's look at the peers and
+	// the store is lost.
+	n.cluster.Store(c)
 	startCtx, cancel := context.WithTimeout(ctx, n.cfg.RequestsTimeout())
 	defer cancel()
 	if err := c.Start(startCtx); err != nil {
+		n.cluster.Store(nil)
 		_ = c.Close()
 		return fmt.Errorf("start mirror sessions: %w", err)
 	}
-	n.cluster.Store(c)
 	n.proxy.SetCluster(c)
 	return nil
 }

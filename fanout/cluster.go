@@ -2,9 +2,9 @@ package fanout
 
 import (
 	"context"
-	"errors"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -40,6 +40,9 @@ type ClusterConfig struct {
 	// EchoWindow is how close an identical frame from home and from a
 	// mirror must be to count as an echo (ECHO_WINDOW); 0 means 500ms.
 	EchoWindow time.Duration
+	// AckTTL is how long a server→client ack id stays routable (ACK_TTL);
+	// 0 means 30s.
+	AckTTL time.Duration
 	// DialTimeout bounds opening a mirror; 0 means BarrierTimeout.
 	DialTimeout time.Duration
 	// MaxLog bounds a session's membership log; 0 means 512 entries.
@@ -57,6 +60,7 @@ func (c ClusterConfig) withDefaults() ClusterConfig {
 	c.ReleaseGrace = orDur(c.ReleaseGrace, 50*time.Millisecond)
 	c.EchoWindow = orDur(c.EchoWindow, 500*time.Millisecond)
 	c.DialTimeout = orDur(c.DialTimeout, c.BarrierTimeout)
+	c.AckTTL = orDur(c.AckTTL, 30*time.Second)
 	if c.MaxLog <= 0 {
 		c.MaxLog = 512
 	}
@@ -154,7 +158,10 @@ func (c *Cluster) Start(ctx context.Context) error {
 func (c *Cluster) OnPeer(ev PeerEvent) {
 	switch ev.Kind {
 	case PeerUp:
+		// Both ways: the peer's sessions come here, ours go there. A
+		// snapshot for a mirror already in step is ignored.
 		c.sendControl(ev.Peer.ID, KindSnapshotRequest, nil, 0, nil)
+		c.sendSnapshots(ev.Peer.ID)
 	case PeerDown:
 		c.peerDown(ev.Peer.ID)
 	case SelfLapsed:

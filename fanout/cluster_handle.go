@@ -28,6 +28,13 @@ func (c *Cluster) handle(env *Envelope) {
 		if h := c.homeOf(env.Session); h != nil {
 			h.onKick(env.Payload)
 		}
+	case KindAck:
+		c.mu.Lock()
+		m := c.mirrors[mirrorKey(env.Sender, env.Session)]
+		c.mu.Unlock()
+		if m != nil {
+			m.onAck(env.Payload)
+		}
 	case KindResyncRequest:
 		if h := c.homeOf(env.Session); h != nil {
 			h.sendSnapshot(string(env.Sender))
@@ -138,13 +145,13 @@ func (c *Cluster) onFrame(env *Envelope) {
 	}
 	if env.Recipients.Len() == 0 {
 		if h := c.homeOf(env.Session); h != nil {
-			h.onFrame(c.busUnit, env.Payload, &c.busHdr)
+			h.onFrame(env.Sender, c.busUnit, env.Payload, &c.busHdr)
 		}
 		return
 	}
 	for id, rest, ok := env.Recipients.Next(); ok; id, rest, ok = rest.Next() {
 		if h := c.homeOf(id); h != nil {
-			h.onFrame(c.busUnit, env.Payload, &c.busHdr)
+			h.onFrame(env.Sender, c.busUnit, env.Payload, &c.busHdr)
 		}
 	}
 }

@@ -40,6 +40,9 @@ type homeSession struct {
 	heldOut    [][]byte // encoded units relayed from mirrors, waiting
 	scratch    proxy.Unit
 	echo       echoRing
+	acks       ackTable
+	ackBuf     []byte
+	ackParts   [][]byte
 	closed     bool
 }
 
@@ -105,6 +108,12 @@ func (h *homeSession) FromClient(u proxy.Unit) error {
 func (h *homeSession) fromClientLocked(u proxy.Unit, info *unitInfo) error {
 	if h.closed {
 		return h.home.WriteBackend(u)
+	}
+	if info.kind == unitAck && info.ackID != socketio.NoID {
+		var sent bool
+		if u, sent = h.routeAckLocked(u, info); sent {
+			return nil
+		}
 	}
 	var wait awaitReply
 	if info.member {
@@ -282,8 +291,8 @@ func (h *homeSession) FromBackend(u proxy.Unit) error {
 		// The home backend ended the namespace: its mirrors leave it too.
 		h.kickLocked(&info)
 	}
-	err := h.home.WriteClient(u)
 	h.echo.seen(h.c, u, &info, true)
+	err := h.home.WriteClient(h.clientFacingLocked(u, &info, &h.hdrOut, ""))
 	if h.await.on && h.answers(&info) {
 		h.awaitDoneLocked(false)
 	}
@@ -304,7 +313,7 @@ func (h *homeSession) kickLocked(info *unitInfo) {
 }
 
 // onFrame takes a unit a mirror's backend sent for this session.
-func (h *homeSession) onFrame(u proxy.Unit, enc []byte, hdr *socketio.Header) {
+func (h *homeSession) onFrame(from []byte, u proxy.Unit, enc []byte, hdr *socketio.Header) {
 	info := h.c.ev.classify(u, hdr)
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -312,6 +321,10 @@ func (h *homeSession) onFrame(u proxy.Unit, enc []byte, hdr *socketio.Header) {
 		return
 	}
 	h.echo.seen(h.c, u, &info, false)
+	if info.kind == unitEvent && info.ackID != socketio.NoID {
+		u = h.clientFacingLocked(u, &info, hdr, string(from))
+		enc = appendUnit(nil, u)
+	}
 	if h.waiting != nil || h.await.on {
 		h.heldOut = append(h.heldOut, bytes.Clone(enc))
 		return
@@ -391,10 +404,17 @@ func (h *homeSession) Closed() time.Duration {
 	seq := h.seq
 	h.mu.Unlock()
 	h.c.forgetHome(h)
+	// The mirrors close once the home backend had time to handle what the
+	// client sent last: its reactions, relayed from the mirrors on the same
+	// ordered channel, then reach the others before the mirror's departure.
+	time.AfterFunc(max(delay, h.c.cfg.ReleaseGrace), func() { h.closeMirrors(seq) })
+	return delay
+}
+
+func (h *homeSession) closeMirrors(seq uint64) {
 	for _, p := range h.c.reg.Peers() {
 		h.c.sendControl(p.ID, KindSessionClose, h.id, seq, nil)
 	}
-	return delay
 }
 
 func (h *homeSession) flushHeldOnCloseLocked() time.Duration {

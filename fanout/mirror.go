@@ -26,8 +26,8 @@ type mirror struct {
 	mu      sync.Mutex
 	pm      *proxy.Mirror // nil while dialing
 	dialing bool
-	pending [][]byte // encoded units to write once dialed
-	acks    []uint64 // sequence numbers to ack once they are written
+	gate    bool         // a CONNECT is written and its reply not yet seen
+	queue   []queuedUnit // units waiting for the dial or the gate
 	lastSeq uint64
 	closed  bool
 
@@ -45,6 +45,13 @@ func (c *Cluster) newMirrorLocked(key, home string, sid []byte, seq uint64) *mir
 	return m
 }
 
+// queuedUnit is a unit to write to the mirror and, when seq is not 0, the
+// membership packet to ack once it is written.
+type queuedUnit struct {
+	enc []byte
+	seq uint64
+}
+
 // open dials the mirror and writes units (a snapshot's log) and what came
 // while dialing, acking each membership packet once written. It runs on
 // its own goroutine.
@@ -56,7 +63,11 @@ func (m *mirror) open(hs proxy.Handshake, units [][]byte, ack uint64) {
 	m.mu.Lock()
 	if err != nil || m.closed {
 		m.closed = true
-		acks := m.acks
+		var acks []uint64
+		for _, q := range m.queue {
+			acks = append(acks, q.seq)
+		}
+		m.queue = nil
 		m.mu.Unlock()
 		if pm != nil {
 			pm.Close()
@@ -66,33 +77,77 @@ func (m *mirror) open(hs proxy.Handshake, units [][]byte, ack uint64) {
 			m.c.log.Warn("fanout: mirror not opened", "home", m.home, "session", string(m.sid), "err", err)
 		}
 		m.c.dropMirror(m)
-		m.ackAll(ack, acks) // a peer that cannot mirror must not stall the barrier
+		m.ackAll(append(acks, ack)) // a peer that cannot mirror must not stall the barrier
 		return
 	}
 	m.pm, m.dialing = pm, false
-	for _, u := range append(units, m.pending...) {
-		m.writeLocked(u)
+	first := make([]queuedUnit, 0, len(units)+len(m.queue))
+	for _, u := range units {
+		first = append(first, queuedUnit{enc: u})
 	}
-	acks := m.acks
-	m.pending, m.acks = nil, nil
+	m.queue = append(first, m.queue...)
+	acks := m.drainLocked(nil)
 	m.mu.Unlock()
-	m.ackAll(ack, acks)
+	m.ackAll(append(acks, ack))
 }
 
-func (m *mirror) ackAll(first uint64, rest []uint64) {
-	if first != 0 {
-		m.c.sendControl(m.home, KindBarrierAck, m.sid, first, nil)
-	}
-	for _, s := range rest {
-		m.c.sendControl(m.home, KindBarrierAck, m.sid, s, nil)
+func (m *mirror) ackAll(seqs []uint64) {
+	for _, s := range seqs {
+		if s != 0 {
+			m.c.sendControl(m.home, KindBarrierAck, m.sid, s, nil)
+		}
 	}
 }
 
-func (m *mirror) writeLocked(enc []byte) {
-	var u proxy.Unit
-	if decodeUnit(enc, &u) == nil {
+// drainLocked writes queued units until the mirror must wait: while it
+// dials, and after a Socket.IO CONNECT until the backend answered it (the
+// backend's namespace middleware runs asynchronously, and a packet that
+// overtakes the answer makes it drop the connection). It returns the
+// sequence numbers written, to ack outside the lock.
+func (m *mirror) drainLocked(acks []uint64) []uint64 {
+	for len(m.queue) > 0 && !m.dialing && !m.gate && !m.closed {
+		q := m.queue[0]
+		m.queue = m.queue[1:]
+		var u proxy.Unit
+		if decodeUnit(q.enc, &u) != nil {
+			continue
+		}
 		_ = m.pm.Write(u)
+		acks = append(acks, q.seq)
+		if m.c.ev.protocol == proxy.ProtocolSocketIO && len(u.Parts[0]) >= 2 && string(u.Parts[0][:2]) == "40" {
+			m.gate = true
+		}
 	}
+	if len(m.queue) == 0 {
+		m.queue = nil
+	}
+	return acks
+}
+
+// push queues one unit and writes what may be written.
+func (m *mirror) push(enc []byte, seq uint64) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return
+	}
+	m.queue = append(m.queue, queuedUnit{enc: bytes.Clone(enc), seq: seq})
+	acks := m.drainLocked(nil)
+	m.mu.Unlock()
+	m.ackAll(acks)
+}
+
+// connected: the backend answered the CONNECT; the gate opens.
+func (m *mirror) connected() {
+	m.mu.Lock()
+	if !m.gate {
+		m.mu.Unlock()
+		return
+	}
+	m.gate = false
+	acks := m.drainLocked(nil)
+	m.mu.Unlock()
+	m.ackAll(acks)
 }
 
 // apply writes one membership packet (sequence seq) and acks it, or asks
@@ -110,15 +165,8 @@ func (m *mirror) apply(seq uint64, enc []byte) {
 		return
 	}
 	m.lastSeq = seq
-	if m.dialing {
-		m.pending = append(m.pending, bytes.Clone(enc))
-		m.acks = append(m.acks, seq)
-		m.mu.Unlock()
-		return
-	}
-	m.writeLocked(enc)
 	m.mu.Unlock()
-	m.c.sendControl(m.home, KindBarrierAck, m.sid, seq, nil)
+	m.push(enc, seq)
 }
 
 // close ends the mirror; its backend sees the client leave.
@@ -137,10 +185,15 @@ func (m *mirror) close() {
 func (m *mirror) MirrorUnit(u proxy.Unit) {
 	info := m.c.ev.classify(u, &m.hdr)
 	switch info.kind {
-	case unitConnect, unitAck:
+	case unitConnect:
+		m.c.stats.droppedReplies.Add(1)
+		m.connected()
+		return
+	case unitAck:
 		m.c.stats.droppedReplies.Add(1)
 		return
 	case unitConnectError:
+		m.connected()
 		m.c.stats.refused.Add(1)
 		m.c.stats.diverged.Add(1)
 		m.c.log.Warn("fanout: backend refused a mirror's CONNECT that home accepted", "home", m.home,
