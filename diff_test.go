@@ -82,7 +82,7 @@ func (s *diffSuite) cluster(t *testing.T, sc *difftest.Scenario, run string, ora
 		wait = diffWaitNegated
 	}
 	res := s.play(sc, w, wait)
-	problems := difftest.Compare(oracle.Streams, res.Streams)
+	problems := difftest.Compare(oracle.Streams, res.Streams, oracle.Senders)
 	detail := diffDetail(res, problems)
 	if sc.Dedicated && !sc.Disturbs && run != runMirrorsOff {
 		s.noteBarrier(run, w)

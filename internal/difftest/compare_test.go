@@ -27,13 +27,16 @@ func TestCompare(t *testing.T) {
 		{"leaked", Streams{"a": {hiA}, "b": {}}, Streams{"a": {hiA}, "b": {hiA}}, []string{"leaked"}},
 		{"client only in the cluster", Streams{}, Streams{"c": {hiA}}, []string{"leaked"}},
 		{"one sender out of order", Streams{"a": {hiA, hiA2}}, Streams{"a": {hiA2, hiA}}, []string{"order"}},
+		{"no sender, no order", Streams{"a": {welcome, ev("x", `[2]`)}}, Streams{"a": {ev("x", `[2]`), welcome}}, nil},
+		{"a server is no sender", Streams{"a": {ev("said", `[{"from":"server","t":1}]`), ev("said", `[{"from":"server","t":2}]`)}},
+			Streams{"a": {ev("said", `[{"from":"server","t":2}]`), ev("said", `[{"from":"server","t":1}]`)}}, nil},
 		{"missing and leaked", Streams{"a": {hiA}}, Streams{"a": {hiB}}, []string{"missing", "leaked"}},
 		{"acked differs", Streams{"a": {{Kind: "event", Event: "ping", Acked: true}}},
 			Streams{"a": {{Kind: "event", Event: "ping"}}}, []string{"missing", "leaked"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Compare(tt.oracle, tt.cluster)
+			got := Compare(tt.oracle, tt.cluster, map[string]bool{"a": true, "b": true})
 			var kinds []string
 			for _, p := range got {
 				kinds = append(kinds, p.Kind)

@@ -26,6 +26,7 @@ type Options struct {
 // Result is one play of a scenario in one world.
 type Result struct {
 	Streams Streams
+	Senders map[string]bool // the scenario's users, as they appear in streams
 	Err     error // the first failed step, or a failed quiescence wait
 	Notes   []string
 	Elapsed time.Duration
@@ -63,6 +64,10 @@ func Play(ctx context.Context, sc *Scenario, w World, o Options) Result {
 		delete(streams, name)
 	}
 	res.Streams = streams
+	res.Senders = map[string]bool{}
+	for _, c := range s.clients {
+		res.Senders[c.user] = true
+	}
 	res.Elapsed = time.Since(start)
 	return res
 }
