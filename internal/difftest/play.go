@@ -27,7 +27,7 @@ type Options struct {
 type Result struct {
 	Streams Streams
 	Senders map[string]bool // the scenario's users, as they appear in streams
-	Err     error // the first failed step, or a failed quiescence wait
+	Err     error           // the first failed step, or a failed quiescence wait
 	Notes   []string
 	Elapsed time.Duration
 }
