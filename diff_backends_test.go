@@ -15,7 +15,18 @@ import (
 // their id prefix), fresh ones for one dedicated scenario.
 type diffBackends struct {
 	root   string
-	shared map[difftest.Backend][]string // backend base URLs by kind
+	shared map[difftest.Backend][]string // cluster backends' base URLs by kind
+	oracle map[difftest.Backend]string   // the oracle's own backend by kind
+}
+
+// oracleURL returns the oracle's backend of kind: one no sidecast ever
+// connects to, started on first use for the whole suite.
+func (b *diffBackends) oracleURL(suite *testing.T, kind difftest.Backend) string {
+	suite.Helper()
+	if b.oracle[kind] == "" {
+		b.oracle[kind] = b.start(suite, kind, 1)[0]
+	}
+	return b.oracle[kind]
 }
 
 // start returns n fresh backends of kind; they stop when t ends.

@@ -15,7 +15,7 @@ import (
 const (
 	runMemory     = "memory"      // in-process nodes on the in-memory bus
 	runRedis      = "redis"       // sidecast processes over a real redis-server
-	runMirrorsOff = "mirrors-off" // in-memory bus with MIRRORS=off: must fail
+	runMirrorsOff = "mirrors-off" // MIRRORS=off (in-memory bus, or Redis for processes): must fail
 )
 
 // Per-condition waits: generous for a loaded two-core machine under -race;
@@ -49,7 +49,8 @@ func TestDifferential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &diffSuite{t: t, backends: &diffBackends{root: root, shared: map[difftest.Backend][]string{}},
+	s := &diffSuite{t: t, backends: &diffBackends{root: root, shared: map[difftest.Backend][]string{},
+		oracle: map[difftest.Backend]string{}},
 		shared: map[string]*clusterWorld{}, barrier: map[string][]string{}, checked: map[string]int{}}
 	s.redisURL = redistest.Start(t, redistest.Config{}).URL()
 	for _, sc := range difftest.Scenarios {
@@ -61,13 +62,13 @@ func TestDifferential(t *testing.T) {
 
 // scenario plays sc on the oracle, then on every run that applies.
 func (s *diffSuite) scenario(t *testing.T, sc *difftest.Scenario) {
-	oracle := s.play(sc, oracleWorld{url: s.backends.get(s.t, sc.Backend, 1)[0]}, diffWait)
+	oracle := s.play(sc, oracleWorld{url: s.backends.oracleURL(s.t, sc.Backend)}, diffWait)
 	if oracle.Err != nil {
 		s.report(false, "oracle", sc.Name, oracle.Elapsed, "the oracle itself failed: "+oracle.Err.Error())
 		t.Fatalf("oracle: %v", oracle.Err)
 	}
 	for _, run := range []string{runMemory, runRedis, runMirrorsOff} {
-		if sc.Processes && run != runRedis {
+		if sc.Processes && run == runMemory {
 			continue
 		}
 		t.Run(run, func(t *testing.T) { s.cluster(t, sc, run, oracle) })
@@ -132,7 +133,7 @@ func firstLine(s string) string {
 func (s *diffSuite) world(t *testing.T, sc *difftest.Scenario, run string) *clusterWorld {
 	t.Helper()
 	redisURL := ""
-	if run == runRedis {
+	if run == runRedis || sc.Processes { // killing or pausing a node needs processes, so Redis
 		redisURL = s.redisURL
 	}
 	env := map[string]string{}

@@ -29,7 +29,7 @@ type Peer struct {
 	closeOnce sync.Once
 }
 
-// StartPeer starts peer.js from the repository at root and waits until it
+// startPeer starts peer.js from the repository at root and waits until it
 // is ready. Observations go to box.
 func startPeer(root string, box *inbox) (*Peer, error) {
 	dir := filepath.Join(root, PeerDir)

@@ -2,7 +2,6 @@ package difftest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -243,6 +242,3 @@ func (s *Script) Close() {
 		s.peer.Close()
 	}
 }
-
-// isTimeout reports whether err is a wait that ran out of time.
-func isTimeout(err error) bool { return errors.Is(err, ErrTimeout) }
