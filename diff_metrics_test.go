@@ -2,19 +2,27 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
+// diffAdminToken protects the nodes' admin endpoints in the suite.
+const diffAdminToken = "difftest-admin-token-5f1c0e7a9b2d4c6e"
+
 // barrierTimeouts sums, over the world's running nodes, the barrier
 // timeouts each counted: an in-process node's mirror statistics, or for a
-// process, what it reports on METRICS_PORT's /metrics (every Prometheus
-// sample whose metric name holds both "barrier" and "timeout"). A process
-// that serves no such metric is an error: the suite cannot show the count
-// is zero without it.
+// process, what it reports on METRICS_PORT: /metrics (every Prometheus
+// sample whose metric name holds both "barrier" and "timeout"), else
+// /admin/stats (every JSON field named barrierTimeouts). A process that
+// reports neither is an error: the suite cannot show the count is zero
+// without it.
 func (w *clusterWorld) barrierTimeouts() (float64, error) {
 	var total float64
 	for _, n := range w.nodes {
@@ -34,7 +42,10 @@ func (w *clusterWorld) barrierTimeouts() (float64, error) {
 		}
 		v, err := scrapeBarrierTimeouts(n.metrics + "/metrics")
 		if err != nil {
-			return 0, fmt.Errorf("%s %s: %w", w.name, n.id, err)
+			var errAdmin error
+			if v, errAdmin = adminBarrierTimeouts(n.metrics+"/admin/stats", n.env["ADMIN_TOKEN"]); errAdmin != nil {
+				return 0, fmt.Errorf("%s %s: %w; %w", w.name, n.id, err, errAdmin)
+			}
 		}
 		total += v
 	}
@@ -87,4 +98,94 @@ func scrapeBarrierTimeouts(url string) (float64, error) {
 		return 0, fmt.Errorf("%s has no barrier-timeout metric", url)
 	}
 	return total, sc.Err()
+}
+
+// adminBarrierTimeouts sums every number under a key named barrierTimeouts
+// (any case, with or without an underscore) in the JSON of /admin/stats.
+func adminBarrierTimeouts(url, token string) (float64, error) {
+	c := &http.Client{Timeout: 5 * time.Second}
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("read the barrier-timeout count: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("read the barrier-timeout count: %s answered %d", url, resp.StatusCode)
+	}
+	var v any
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		return 0, fmt.Errorf("%s: %w", url, err)
+	}
+	total, found := sumKey(v)
+	if !found {
+		return 0, fmt.Errorf("%s reports no barrierTimeouts", url)
+	}
+	return total, nil
+}
+
+func sumKey(v any) (float64, bool) {
+	var total float64
+	found := false
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if strings.EqualFold(strings.ReplaceAll(k, "_", ""), "barriertimeouts") {
+				if f, ok := e.(float64); ok {
+					total += f
+					found = true
+					continue
+				}
+			}
+			if t, ok := sumKey(e); ok {
+				total += t
+				found = true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if t, ok := sumKey(e); ok {
+				total += t
+				found = true
+			}
+		}
+	}
+	return total, found
+}
+
+func TestBarrierTimeoutReaders(t *testing.T) {
+	tests := []struct {
+		name, path, body string
+		want             float64
+		ok               bool
+	}{
+		{"prometheus", "/metrics", "# HELP x\nsidecast_barrier_timeouts_total 3\nsidecast_other 9\n", 3, true},
+		{"prometheus labels with spaces", "/metrics", "barrier_timeout_count{peer=\"a b\"} 2 1700000000\nbarrier_timeout_count{peer=\"c\"} 1\n", 3, true},
+		{"prometheus without the metric", "/metrics", "sidecast_up 1\n", 0, false},
+		{"admin stats nested", "/admin/stats", `{"cluster":{"BarrierTimeouts":4,"Mirrors":2},"x":[{"barrier_timeouts":1}]}`, 5, true},
+		{"admin stats without the field", "/admin/stats", `{"cluster":{"Mirrors":2}}`, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/admin/stats" && r.Header.Get("Authorization") != "Bearer tok" {
+					w.WriteHeader(http.StatusForbidden)
+					return
+				}
+				_, _ = io.WriteString(w, tt.body)
+			}))
+			defer srv.Close()
+			var got float64
+			var err error
+			if tt.path == "/metrics" {
+				got, err = scrapeBarrierTimeouts(srv.URL + tt.path)
+			} else {
+				got, err = adminBarrierTimeouts(srv.URL+tt.path, "tok")
+			}
+			if (err == nil) != tt.ok || got != tt.want {
+				t.Fatalf("got %v, %v; want %v, ok=%v", got, err, tt.want, tt.ok)
+			}
+		})
+	}
 }

@@ -102,6 +102,7 @@ func (w *clusterWorld) prepare(k int) *diffNode {
 	n.env["SERVER_ID"] = n.id
 	n.env["SERVER_PORT"] = strconv.Itoa(port)
 	n.env["METRICS_PORT"] = strconv.Itoa(mport)
+	n.env["ADMIN_TOKEN"] = diffAdminToken
 	n.env["BACKEND_URL"] = w.backends[k]
 	n.env["LOG_LEVEL"] = "debug"
 	n.env["DRAIN_TIMEOUT"] = "3s"
