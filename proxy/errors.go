@@ -1,6 +1,9 @@
 package proxy
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrClosed is returned by calls on a closed Server or session leg.
@@ -17,3 +20,8 @@ var (
 	// ErrUnsupportedProtocol is returned by New for a Protocol it cannot serve yet.
 	ErrUnsupportedProtocol = errors.New("proxy: protocol not supported")
 )
+
+// errOwnQueueFull means a leg could not queue an answer (a pong) to its own
+// peer: that peer, not the other side, reads too slowly. It wraps ErrQueueFull
+// so owners that only know ErrQueueFull still close the session.
+var errOwnQueueFull = fmt.Errorf("%w: answering the leg's own peer", ErrQueueFull)

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"syscall"
@@ -200,7 +201,12 @@ func (l *wsLeg) OnMessage(op ws.OpCode, p []byte) error {
 func (l *wsLeg) OnControl(op ws.OpCode, p []byte) error {
 	switch op {
 	case ws.OpPing:
-		return l.WriteMessage(ws.OpPong, p)
+		if err := l.WriteMessage(ws.OpPong, p); errors.Is(err, ErrQueueFull) {
+			return errOwnQueueFull // this leg's own peer is the slow one
+		} else if err != nil {
+			return err
+		}
+		return nil
 	case ws.OpClose:
 		code, reason := wsframe.ParseClose(p)
 		l.s.onCloseFrame(l, code, string(reason))

@@ -114,6 +114,8 @@ func (s *session) onReadError(l *wsLeg, err error) {
 	switch {
 	case errors.As(err, &perr):
 		s.onProtocolError(l, perr)
+	case errors.Is(err, errOwnQueueFull):
+		s.onSlowPeer(s.otherLeg(l))
 	case errors.Is(err, ErrQueueFull):
 		s.onSlowPeer(l)
 	case errors.Is(err, ErrLegBroken):

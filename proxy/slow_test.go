@@ -110,3 +110,37 @@ func readServerUntilClose(t *testing.T, c net.Conn) ws.StatusCode {
 		}
 	}
 }
+
+// TestPingFloodBlamesThePinger: a client that sends pings but never reads
+// fills its own queue with pongs; it is the slow side (1008), not the backend.
+func TestPingFloodBlamesThePinger(t *testing.T) {
+	b := newEchoBackend(t)
+	p, base := newProxy(t, b.url(), func(c *Config) {
+		c.MaxPayload = 16 << 10
+		c.WriteQueueBytes = 32 << 10
+	})
+	c := dial(t, base, "/pinger")
+	c.(*net.TCPConn).SetReadBuffer(16 << 10)
+	ping := wsframe.AppendFrame(nil, ws.OpPing, true, make([]byte, 125), true)
+	go floodPings(c, ping, 100000)
+	waitFor(t, "the pinger to be dropped", 30*time.Second, func() bool {
+		return p.Stats().Drops.SlowClient == 1
+	})
+	if d := p.Stats().Drops; d.SlowBackend != 0 {
+		t.Fatalf("drops %+v: the backend was blamed", d)
+	}
+	if code := readUntilClose(t, c); code != ws.StatusPolicyViolation {
+		t.Fatalf("pinger closed with %d, want 1008", code)
+	}
+}
+
+// floodPings is the pinging client's writer goroutine; it stops at the first
+// error (the proxy closing the connection).
+func floodPings(c net.Conn, ping []byte, n int) {
+	c.SetWriteDeadline(time.Now().Add(60 * time.Second))
+	for range n {
+		if _, err := c.Write(ping); err != nil {
+			return
+		}
+	}
+}
