@@ -25,6 +25,7 @@ func (l *wsLeg) WriteMessage(op ws.OpCode, p []byte) error {
 	if l.queuedLocked()+wsframe.HeaderSize(len(p), l.masked)+len(p) > l.srv.cfg.WriteQueueBytes {
 		return ErrQueueFull
 	}
+	l.compactLocked()
 	l.bufLocked().B = wsframe.AppendFrame(l.out.B, op, true, p, l.masked)
 	if l.queuedLocked() >= flushThreshold {
 		return l.flushLocked()
@@ -47,6 +48,19 @@ func (l *wsLeg) queuedLocked() int {
 		return 0
 	}
 	return len(l.out.B) - l.off
+}
+
+// compactLocked moves the unwritten bytes to the front once the written
+// prefix is at least half the buffer. Without it a queue that never fully
+// drains (a peer reading slowly but steadily) would keep every byte ever sent:
+// the limit bounds what is queued, compaction bounds the buffer to about twice
+// that.
+func (l *wsLeg) compactLocked() {
+	if l.out == nil || l.off == 0 || l.off < len(l.out.B)/2 {
+		return
+	}
+	n := copy(l.out.B, l.out.B[l.off:])
+	l.out.B, l.off = l.out.B[:n], 0
 }
 
 func (l *wsLeg) bufLocked() *bytebufferpool.ByteBuffer {
