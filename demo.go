@@ -79,12 +79,17 @@ func runDemo(ctx context.Context, cfg *Config, logger *slog.Logger, out, logs io
 	if err := runScript(ctx, out, bases, cfg.MirrorsOn()); err != nil {
 		return fmt.Errorf("demo script: %w", err)
 	}
-	first, second := nodes[demoNodeIDs[0]], nodes[demoNodeIDs[1]]
-	fmt.Fprintf(out, "open %s/\n", first.base)
-	fmt.Fprintf(out, "and %s/ in another tab: the two pages are on different nodes and chat as on one server\n", second.base)
-	fmt.Fprintf(out, "WebSocket clients connect to %s/ws?user=NAME or %s/ws?user=NAME and send {\"type\":\"join\",\"room\":\"lobby\"}, {\"type\":\"say\",\"room\":\"lobby\",\"text\":\"hi\"}\n", wsURL(first.base), wsURL(second.base))
-	fmt.Fprintln(out, "Ctrl-C to stop.")
+	printInvite(out, nodes[demoNodeIDs[0]].base, nodes[demoNodeIDs[1]].base)
 	return waitDemo(ctx, cfg, logger, nodes)
+}
+
+// printInvite tells the user where to connect once the script is done.
+func printInvite(out io.Writer, first, second string) {
+	fmt.Fprintf(out, "open %s/\n", first)
+	fmt.Fprintf(out, "and %s/ in another tab: the two pages are on different nodes and chat as on one server\n", second)
+	fmt.Fprintf(out, "WebSocket clients connect to %s/ws?user=NAME or %s/ws?user=NAME and send %s, %s\n",
+		wsURL(first), wsURL(second), `{"type":"join","room":"lobby"}`, `{"type":"say","room":"lobby","text":"hi"}`)
+	fmt.Fprintln(out, "Ctrl-C to stop.")
 }
 
 // demoDefaults adapts the configuration to a terminal demo: text logs and
