@@ -61,8 +61,11 @@ type Config struct {
 	AckTTL           time.Duration `env:"ACK_TTL" envDefault:"30s" help:"How long an ack that a backend asked a client for (emitWithAck) stays routable back to that backend."`
 	ReplyTimeout     time.Duration `env:"MIRROR_REPLY_TIMEOUT" envDefault:"1s" help:"Longest that frames relayed from other nodes wait for the home backend's answer to a membership event (MIRROR_EVENT_REPLY, an ack, or its next frame)."`
 
+	MetricsPort       int           `env:"METRICS_PORT" envDefault:"9090" help:"Port of /metrics (Prometheus), /livez, /readyz and the admin API (/admin/stats, /admin/redis-metrics, /admin/debug, /debug/pprof/); 0 = off."`
+	AdminToken        string        `env:"ADMIN_TOKEN" help:"Bearer token of the admin API on METRICS_PORT; while unset the admin paths answer 403. Never logged." secret:"true"`
+	DrainRate         int           `env:"DRAIN_RATE" envDefault:"100" help:"On SIGTERM/SIGINT: client sessions per second told to reconnect elsewhere (WebSocket 1001, Engine.IO close), so other nodes see no reconnect storm."`
 	HealthPath        string        `env:"HEALTH_PATH" envDefault:"/health" help:"Path on SERVER_PORT answered by sidecast itself (JSON health); set another one if the backend's own must stay reachable."`
-	DrainTimeout      time.Duration `env:"DRAIN_TIMEOUT" envDefault:"30s" help:"Longest a SIGTERM/SIGINT shutdown waits before it gives up (exit 1)."`
+	DrainTimeout      time.Duration `env:"DRAIN_TIMEOUT" envDefault:"30s" help:"Longest a SIGTERM/SIGINT drain and shutdown may take; sessions still open then are closed and the exit code is 1."`
 	HeartbeatInterval time.Duration `env:"HEARTBEAT_INTERVAL" envDefault:"2s" help:"How often this node refreshes its registry entry in Redis."`
 	HeartbeatTTL      time.Duration `env:"HEARTBEAT_TTL" envDefault:"10s" help:"A node whose heartbeat is older than this is dead to its peers; more than HEARTBEAT_INTERVAL."`
 
@@ -106,6 +109,7 @@ func LoadConfig(environ map[string]string) (*Config, error) {
 		cfg.checkEvents,
 		cfg.checkMirrors,
 		cfg.checkOps,
+		cfg.checkOperations,
 		cfg.checkSticky,
 		cfg.resolveRedis,
 	} {

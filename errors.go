@@ -29,3 +29,7 @@ func configErr(name, format string, args ...any) error {
 
 // errUnhealthy: `sidecast healthcheck` got an answer other than 200.
 var errUnhealthy = errors.New("unhealthy")
+
+// errDrainTimeout: DRAIN_TIMEOUT passed with client sessions still open;
+// the process exits 1.
+var errDrainTimeout = errors.New("drain timed out")

@@ -21,7 +21,8 @@ func parseLevel(s string) (slog.Level, error) {
 }
 
 // newLogger builds the process logger from LOG_LEVEL and LOG_FORMAT; every
-// line carries the node id so that logs of a cluster can be merged.
+// line carries the node id so that logs of a cluster can be merged, and no
+// line shows a configured secret (log_redact.go).
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 	level, _ := parseLevel(cfg.LogLevel) // validated by LoadConfig
 	opts := &slog.HandlerOptions{Level: level}
@@ -31,5 +32,5 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 	} else {
 		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(h).With("node", cfg.ServerID)
+	return slog.New(withRedaction(h, cfg.secrets())).With("node", cfg.ServerID)
 }

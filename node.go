@@ -31,21 +31,18 @@ type node struct {
 
 	router     *sticky.Router // the client port's front: header hygiene, forwards
 	advertised string         // the URL peers forward to (ADVERTISE_URL or derived)
+	ops        nodeOps        // drain state, backend probe, Redis latency (ops.go)
 
 	shutdownOnce sync.Once
 	shutdownErr  error
 }
-
-// newHealthHandler builds the handler of HEALTH_PATH. The operations code
-// replaces it with the full health endpoint of DESIGN §9; until then
-// basicHealth answers.
-var newHealthHandler = func(n *node) http.Handler { return http.HandlerFunc(n.basicHealth) }
 
 // startNode builds and starts a node serving on ln. hub, when not nil, is
 // the in-memory hub shared by the nodes of one process (the demo); nil
 // means a hub of its own, or Redis when the configuration says so.
 func startNode(ctx context.Context, cfg *Config, logger *slog.Logger, ln net.Listener, hub *fanout.MemoryHub) (*node, error) {
 	n := &node{cfg: cfg, log: logger, ln: ln, served: make(chan error, 1)}
+	n.initOps()
 	if err := n.startRouter(); err != nil {
 		return nil, err
 	}
@@ -53,7 +50,7 @@ func startNode(ctx context.Context, cfg *Config, logger *slog.Logger, ln net.Lis
 	if n.proxy, err = newProxy(cfg, logger, n.router.NewSID); err != nil {
 		return nil, err
 	}
-	if n.bus, err = newBus(ctx, cfg, logger, hub); err != nil {
+	if n.bus, err = newBus(ctx, cfg, logger, hub, n.ops.observeRedis); err != nil {
 		_ = n.proxy.Close()
 		return nil, err
 	}
@@ -108,8 +105,8 @@ func newProxy(cfg *Config, logger *slog.Logger, newSID func() string) (*proxy.Se
 
 func (n *node) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(n.cfg.HealthPath, newHealthHandler(n))
-	mux.Handle("/", n.router.Wrap(n.proxy))
+	mux.HandleFunc(n.cfg.HealthPath, n.serveHealth)
+	mux.Handle("/", n.drainGate(n.router.Wrap(n.proxy)))
 	return mux
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/sidecast/sidecast/fanout"
 )
@@ -10,7 +11,8 @@ import (
 // newBus builds the bus DESIGN §9 "Which bus" picks. An unreachable Redis,
 // or one that refuses the credentials or the certificate, does not stop the
 // node: it starts degraded, proxies locally, and the bus keeps retrying.
-func newBus(ctx context.Context, cfg *Config, logger *slog.Logger, hub *fanout.MemoryHub) (fanout.Bus, error) {
+// onRoundTrip is told the Redis bus's round trips (the metrics histogram).
+func newBus(ctx context.Context, cfg *Config, logger *slog.Logger, hub *fanout.MemoryHub, onRoundTrip func(string, time.Duration)) (fanout.Bus, error) {
 	bc := fanout.BusConfig{NodeID: cfg.ServerID, Logger: logger}
 	if !cfg.Bus.Redis {
 		if hub == nil {
@@ -21,6 +23,7 @@ func newBus(ctx context.Context, cfg *Config, logger *slog.Logger, hub *fanout.M
 		}
 		return hub.NewBus(bc)
 	}
+	bc.OnRoundTrip = onRoundTrip
 	bus, err := fanout.NewRedisBus(bc, cfg.Redis)
 	if err != nil {
 		return nil, fromFanout(err, cfg.RedisURL)

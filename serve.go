@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -22,11 +23,14 @@ func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 	}
 	logger.Info("sidecast listening", "addr", ln.Addr().String(), "backend", cfg.Backend.String(),
 		"protocol", cfg.Protocol, "health", cfg.HealthPath)
+	ops := startOpsServer(cfg, logger, n)
+	defer ops.close() // after the drain: probes and metrics stay up meanwhile
 	return runUntilDone(ctx, cfg, logger, n)
 }
 
-// runUntilDone waits for a signal (ctx) or a serving error, then shuts n
-// down within DRAIN_TIMEOUT.
+// runUntilDone waits for a signal (ctx) or a serving error; after a
+// signal it drains n (drain.go), then shuts it down, both within
+// DRAIN_TIMEOUT.
 func runUntilDone(ctx context.Context, cfg *Config, logger *slog.Logger, n *node) error {
 	var served error
 	select {
@@ -36,7 +40,11 @@ func runUntilDone(ctx context.Context, cfg *Config, logger *slog.Logger, n *node
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
 	defer cancel()
-	if err := n.Shutdown(shutdownCtx); err != nil {
+	var drained error
+	if served == nil {
+		drained = n.drain(shutdownCtx)
+	}
+	if err := errors.Join(drained, n.Shutdown(shutdownCtx)); err != nil {
 		return err
 	}
 	if served != nil {

@@ -101,6 +101,11 @@ type BusConfig struct {
 	// IdlePing: a Redis subscription silent this long is pinged, and
 	// reconnected when the ping gets no answer within the same time; 0 means 5s.
 	IdlePing time.Duration
+	// OnRoundTrip, when set, is told how long each round trip to the
+	// transport took: op "publish" for one pipelined publish batch (Redis
+	// bus), op "selfcheck" for a self-check probe out and back through this
+	// node's subscription. It runs on the bus's goroutines: it must not block.
+	OnRoundTrip func(op string, d time.Duration)
 	// ReconnectMin and ReconnectMax bound the Redis reconnect backoff, which
 	// doubles from min to max and retries forever; 0 means 50ms and 1s.
 	ReconnectMin time.Duration

@@ -60,8 +60,12 @@ func (b *RedisBus) flush(batch []outMsg) {
 	for i, m := range batch {
 		cmds[i] = pipe.Publish(ctx, m.ch, m.buf.B)
 	}
+	start := time.Now()
 	_, err := pipe.Exec(ctx)
 	cancel()
+	if f := b.cfg.OnRoundTrip; f != nil {
+		f("publish", time.Since(start))
+	}
 	failed := 0
 	for _, c := range cmds {
 		if c.Err() != nil {

@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"sync"
+	"time"
 
 	"github.com/valyala/bytebufferpool"
 )
@@ -28,6 +29,9 @@ func (c *core) init(cfg BusConfig, publish func(Channel, []byte) error) {
 	c.probe = newSelfCheck(cfg.SelfCheckInterval, cfg.SelfCheckTimeout, &c.stats, func(seq uint64) error {
 		return c.sendProbe(publish, seq)
 	})
+	if f := cfg.OnRoundTrip; f != nil {
+		c.probe.observe = func(d time.Duration) { f("selfcheck", d) }
+	}
 	c.disp = dispatcher{self: []byte(cfg.NodeID), epoch: cfg.Epoch, log: cfg.Logger, stats: &c.stats, probe: c.probe}
 }
 

@@ -14,6 +14,7 @@ type selfCheck struct {
 	stats             *counters
 	send              func(seq uint64) error // publishes a probe with this sequence number
 	kick              chan struct{}          // asks for a probe now (after a reconnect)
+	observe           func(time.Duration)    // told each returned probe's round trip; may be nil
 
 	mu      sync.Mutex
 	nonce   uint64
@@ -82,13 +83,18 @@ func (s *selfCheck) step(now time.Time, force bool) time.Duration {
 func (s *selfCheck) returned(seq uint64) {
 	now := time.Now()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !s.pending || seq != s.nonce {
+		s.mu.Unlock()
 		return // a late probe: its timeout already counted it
 	}
 	s.pending, s.healthy = false, true
 	s.last, s.rtt = now, now.Sub(s.sent)
+	rtt := s.rtt
 	s.stats.selfChecksOK.Add(1)
+	s.mu.Unlock()
+	if s.observe != nil {
+		s.observe(rtt)
+	}
 }
 
 func (s *selfCheck) status() (healthy bool, last time.Time, rtt time.Duration) {

@@ -1,0 +1,96 @@
+package proxy
+
+import "github.com/gobwas/ws"
+
+// drainReason is the close reason a drained client reads: it should
+// reconnect, and the load balancer will send it to another node.
+const drainReason = "server draining, reconnect"
+
+// DrainOne tells one open client session to reconnect elsewhere: a
+// WebSocket session is closed with 1001 (going away), an Engine.IO session
+// gets its Engine.IO close (a close packet on long-polling, the websocket
+// closed otherwise), which Socket.IO clients answer by reconnecting. The
+// session's backend leg is closed too, so its mirrors on other nodes end
+// as after any disconnect. It returns false when no open session is left.
+// The caller paces the calls (DRAIN_RATE) and keeps new sessions out.
+func (s *Server) DrainOne() bool {
+	if sess := s.openSession(); sess != nil {
+		sess.finish(ws.StatusGoingAway, drainReason, ws.StatusGoingAway, "client moved to another node")
+		return true
+	}
+	if s.eio != nil {
+		if es := s.eio.openSession(); es != nil {
+			es.close(drainReason)
+			return true
+		}
+	}
+	return false
+}
+
+// openSession returns a WebSocket session that is not closing, or nil.
+func (s *Server) openSession() *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sess := range s.sessions {
+		if !sess.done.Load() {
+			return sess
+		}
+	}
+	return nil
+}
+
+// openSession returns an Engine.IO session that is not closing, or nil. A
+// session's own lock is taken only after the server's is released, as
+// everywhere else.
+func (e *eioServer) openSession() *eioSession {
+	for _, s := range e.list() {
+		if !s.isClosed() {
+			return s
+		}
+	}
+	return nil
+}
+
+func (e *eioServer) list() []*eioSession {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]*eioSession, 0, len(e.sessions))
+	for _, s := range e.sessions {
+		out = append(out, s)
+	}
+	return out
+}
+
+// Transports counts the open client sessions by the transport the client
+// uses now.
+type Transports struct {
+	WebSocket int // RFC 6455 sessions and Engine.IO sessions on websocket
+	Polling   int // Engine.IO sessions on HTTP long-polling (maybe probing an upgrade)
+}
+
+// Transports returns the open client sessions by transport, for metrics.
+// It walks every session: call it at scrape time, not per message.
+func (s *Server) Transports() Transports {
+	var t Transports
+	s.mu.Lock()
+	for sess := range s.sessions {
+		if !sess.done.Load() {
+			t.WebSocket++
+		}
+	}
+	s.mu.Unlock()
+	if s.eio == nil {
+		return t
+	}
+	for _, es := range s.eio.list() {
+		es.mu.Lock()
+		switch es.state {
+		case eioWebSocket:
+			t.WebSocket++
+		case eioPolling:
+			t.Polling++
+		}
+		es.mu.Unlock()
+	}
+	return t
+}
