@@ -43,15 +43,24 @@ type homeSession struct {
 	acks       ackTable
 	ackBuf     []byte
 	ackParts   [][]byte
+	lastIn     int64 // unix ns: last client unit written to the home backend
 	closed     bool
+	// mirrorsClosing: the session-close is scheduled.
+	mirrorsClosing bool
 }
 
-// heldUnit is a client unit kept until the barrier allows it through.
+// heldUnit is a client unit kept until the barrier allows it through. A
+// membership unit is published to the peers when it reaches the head of the
+// queue — after the home backend got everything the client sent before it
+// — and goes to the home backend once the peers wrote it.
 type heldUnit struct {
 	enc        []byte // appendUnit encoding
 	member     bool
+	kind       Kind // the control kind of a membership unit
+	published  bool
 	disconnect bool
 	wait       awaitReply
+	info       unitInfo // owned copy, for the membership log
 }
 
 // awaitReply describes what answers a membership packet.
@@ -115,22 +124,26 @@ func (h *homeSession) fromClientLocked(u proxy.Unit, info *unitInfo) error {
 			return nil
 		}
 	}
-	var wait awaitReply
-	if info.member {
-		enc := appendUnit(nil, u)
-		h.logLocked(info, enc)
-		h.publishLocked(memberKind(info.kind), enc, true)
-		wait = awaitReply{on: true, kind: info.kind, ns: string(info.ns), ackID: info.ackID}
-	}
-	if h.waiting == nil && len(h.heldIn) == 0 && h.graceT == nil {
-		if wait.on {
-			h.startAwaitLocked(wait)
-		}
+	if !info.member && !h.holdingLocked() {
+		h.lastIn = time.Now().UnixNano()
 		return h.home.WriteBackend(u)
 	}
-	h.heldIn = append(h.heldIn, heldUnit{enc: appendUnit(nil, u), member: info.member,
-		disconnect: info.kind == unitDisconnect, wait: wait})
+	hu := heldUnit{enc: appendUnit(nil, u), member: info.member, disconnect: info.kind == unitDisconnect}
+	if info.member {
+		hu.kind = memberKind(info.kind)
+		hu.wait = awaitReply{on: true, kind: info.kind, ns: string(info.ns), ackID: info.ackID}
+		hu.info = unitInfo{kind: info.kind, member: true, ns: bytes.Clone(info.ns),
+			event: bytes.Clone(info.event), args: bytes.Clone(info.args)}
+	}
+	h.heldIn = append(h.heldIn, hu)
+	h.releaseInLocked()
 	return nil
+}
+
+// holdingLocked: client units queue behind a barrier, a grace, or units
+// already queued.
+func (h *homeSession) holdingLocked() bool {
+	return h.waiting != nil || len(h.heldIn) > 0 || h.graceT != nil
 }
 
 func memberKind(k unitKind) Kind {
@@ -188,6 +201,7 @@ func (h *homeSession) barrierTimeout() {
 }
 
 func (h *homeSession) barrierDoneLocked() {
+	h.c.log.Debug("fanout: barrier done", "session", string(h.id), "seq", h.barrierSeq, "held", len(h.heldIn))
 	h.waiting = nil
 	if h.barrierT != nil {
 		h.barrierT.Stop()
@@ -204,20 +218,29 @@ func (h *homeSession) barrierDoneLocked() {
 // Socket.IO dispatches events asynchronously and would drop them.
 func (h *homeSession) releaseInLocked() {
 	released := 0
-	for len(h.heldIn) > 0 && h.waiting == nil {
-		hu := h.heldIn[0]
-		if hu.disconnect && released > 0 {
-			h.graceT = time.AfterFunc(h.c.cfg.ReleaseGrace, h.graceOver)
-			break
+	for len(h.heldIn) > 0 && h.waiting == nil && h.graceT == nil {
+		hu := &h.heldIn[0]
+		if hu.member && !hu.published {
+			if wait := h.graceLeft(); hu.disconnect && wait > 0 {
+				h.graceT = time.AfterFunc(wait, h.graceOver)
+				break
+			}
+			hu.published = true
+			h.logLocked(&hu.info, hu.enc)
+			h.publishLocked(hu.kind, hu.enc, !h.closed)
+			h.c.log.Debug("fanout: membership published", "session", string(h.id), "kind", hu.kind.String(),
+				"seq", h.seq, "waiting", len(h.waiting), "closed", h.closed)
+			continue // the barrier, if any, holds it
 		}
-		h.heldIn = h.heldIn[1:]
-		released++
-		if hu.wait.on {
+		if hu.wait.on && !h.closed {
 			h.startAwaitLocked(hu.wait)
 		}
 		if err := decodeUnit(hu.enc, &h.scratch); err == nil {
 			_ = h.home.WriteBackend(h.scratch)
 		}
+		h.lastIn = time.Now().UnixNano()
+		h.heldIn = h.heldIn[1:]
+		released++
 	}
 	if len(h.heldIn) == 0 {
 		h.heldIn = nil
@@ -225,15 +248,25 @@ func (h *homeSession) releaseInLocked() {
 	if released > 0 {
 		_ = h.home.FlushBackend()
 	}
+	if h.closed && h.heldIn == nil && h.graceT == nil {
+		h.closeMirrorsLocked()
+	}
+}
+
+// graceLeft is how long a DISCONNECT or close must still wait so that it
+// does not follow the client's previous frame closer than the release grace.
+func (h *homeSession) graceLeft() time.Duration {
+	if h.lastIn == 0 {
+		return 0
+	}
+	return h.c.cfg.ReleaseGrace - time.Duration(time.Now().UnixNano()-h.lastIn)
 }
 
 func (h *homeSession) graceOver() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.graceT = nil
-	if !h.closed {
-		h.releaseInLocked()
-	}
+	h.releaseInLocked()
 }
 
 // startAwaitLocked makes relayed frames wait for the home backend's answer
@@ -390,61 +423,50 @@ func (h *homeSession) Closed() time.Duration {
 		return 0
 	}
 	h.closed = true
-	for _, t := range []*time.Timer{h.barrierT, h.graceT, h.awaitT} {
+	for _, t := range []*time.Timer{h.barrierT, h.awaitT} {
 		if t != nil {
 			t.Stop()
 		}
 	}
-	h.waiting, h.heldOut = nil, nil
-	var delay time.Duration
-	if len(h.heldIn) > 0 {
-		delay = h.flushHeldOnCloseLocked()
+	h.waiting, h.heldOut, h.await = nil, nil, awaitReply{}
+	// Held units go now, without barriers; each DISCONNECT behind released
+	// units still waits a grace, and the backend's close waits for them all.
+	graces := 1
+	for i, hu := range h.heldIn {
+		if hu.disconnect && !hu.published && i > 0 {
+			graces++
+		}
 	}
-	h.seq++
-	seq := h.seq
+	pending := h.graceT != nil
+	h.c.log.Debug("fanout: session closed at home", "session", string(h.id), "held", len(h.heldIn), "grace_pending", pending)
+	if !pending {
+		h.releaseInLocked()
+	}
+	delay := max(h.graceLeft(), 0)
+	if len(h.heldIn) > 0 || pending {
+		delay = time.Duration(graces) * h.c.cfg.ReleaseGrace
+	}
 	h.mu.Unlock()
 	h.c.forgetHome(h)
-	// The mirrors close once the home backend had time to handle what the
-	// client sent last: its reactions, relayed from the mirrors on the same
-	// ordered channel, then reach the others before the mirror's departure.
-	time.AfterFunc(max(delay, h.c.cfg.ReleaseGrace), func() { h.closeMirrors(seq) })
 	return delay
 }
 
-func (h *homeSession) closeMirrors(seq uint64) {
-	for _, p := range h.c.reg.Peers() {
-		h.c.sendControl(p.ID, KindSessionClose, h.id, seq, nil)
+// closeMirrorsLocked closes the session's mirrors everywhere, once the home
+// backend had a grace to handle what the client sent last: its reactions,
+// relayed from the mirrors on the same ordered channels, then reach the
+// other clients before the mirror's departure does.
+func (h *homeSession) closeMirrorsLocked() {
+	if h.mirrorsClosing {
+		return
 	}
-}
-
-func (h *homeSession) flushHeldOnCloseLocked() time.Duration {
-	grace := h.c.cfg.ReleaseGrace
-	for i, hu := range h.heldIn {
-		if hu.disconnect && i > 0 {
-			rest := h.heldIn[i:]
-			time.AfterFunc(grace, func() { h.writeHeld(rest) })
-			h.heldIn = nil
-			_ = h.home.FlushBackend()
-			return 2 * grace
+	h.mirrorsClosing = true
+	h.seq++
+	seq := h.seq
+	time.AfterFunc(h.c.cfg.ReleaseGrace, func() {
+		for _, p := range h.c.reg.Peers() {
+			h.c.sendControl(p.ID, KindSessionClose, h.id, seq, nil)
 		}
-		if decodeUnit(hu.enc, &h.scratch) == nil {
-			_ = h.home.WriteBackend(h.scratch)
-		}
-	}
-	h.heldIn = nil
-	_ = h.home.FlushBackend()
-	return grace
-}
-
-func (h *homeSession) writeHeld(units []heldUnit) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, hu := range units {
-		if decodeUnit(hu.enc, &h.scratch) == nil {
-			_ = h.home.WriteBackend(h.scratch)
-		}
-	}
-	_ = h.home.FlushBackend()
+	})
 }
 
 // sendSnapshotLocked sends the session's handshake and membership log to
