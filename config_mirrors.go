@@ -19,6 +19,9 @@ func (c *Config) checkMirrors() error {
 			errs = append(errs, configErr(d.name, "must be a positive duration"))
 		}
 	}
+	if c.CoalesceWindow < 0 {
+		errs = append(errs, configErr("COALESCE_WINDOW", "must not be negative"))
+	}
 	return errors.Join(errs...)
 }
 

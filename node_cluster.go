@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/sidecast/sidecast/fanout"
 )
@@ -29,6 +30,7 @@ func (n *node) startCluster(ctx context.Context) error {
 		ReleaseGrace:   n.cfg.ReleaseGrace,
 		EchoWindow:     n.cfg.EchoWindow,
 		AckTTL:         n.cfg.AckTTL,
+		CoalesceWindow: coalesceWindow(n.cfg.CoalesceWindow),
 		DialTimeout:    n.cfg.HandshakeTimeout,
 		Logger:         n.log,
 	})
@@ -59,4 +61,12 @@ func (n *node) clusterStats() (fanout.ClusterStats, bool) {
 		return c.Stats(), true
 	}
 	return fanout.ClusterStats{}, false
+}
+
+// coalesceWindow maps COALESCE_WINDOW=0 (off) to the fanout's "off".
+func coalesceWindow(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

@@ -40,6 +40,10 @@ type ClusterConfig struct {
 	// EchoWindow is how close an identical frame from home and from a
 	// mirror must be to count as an echo (ECHO_WINDOW); 0 means 500ms.
 	EchoWindow time.Duration
+	// CoalesceWindow is how long a relayed frame may wait for identical
+	// frames to other sessions of the same home (COALESCE_WINDOW); 0 means
+	// 1ms, negative relays every frame at once.
+	CoalesceWindow time.Duration
 	// AckTTL is how long a server→client ack id stays routable (ACK_TTL);
 	// 0 means 30s.
 	AckTTL time.Duration
@@ -61,6 +65,9 @@ func (c ClusterConfig) withDefaults() ClusterConfig {
 	c.EchoWindow = orDur(c.EchoWindow, 500*time.Millisecond)
 	c.DialTimeout = orDur(c.DialTimeout, c.BarrierTimeout)
 	c.AckTTL = orDur(c.AckTTL, 30*time.Second)
+	if c.CoalesceWindow == 0 {
+		c.CoalesceWindow = time.Millisecond
+	}
 	if c.MaxLog <= 0 {
 		c.MaxLog = 512
 	}
@@ -95,6 +102,7 @@ type Cluster struct {
 	homes   map[string]*homeSession // by session id
 	mirrors map[string]*mirror      // by home node id + "/" + session id
 	missed  map[string]bool         // peers that missed a barrier and have not answered since
+	co      map[string]*coalescer   // by home node id
 	closed  bool
 
 	busUnit proxy.Unit      // scratch of the bus's delivery goroutine
@@ -118,6 +126,7 @@ func NewCluster(bus Bus, reg *Registry, px *proxy.Server, cfg ClusterConfig) *Cl
 		homes:   make(map[string]*homeSession),
 		mirrors: make(map[string]*mirror),
 		missed:  make(map[string]bool),
+		co:      make(map[string]*coalescer),
 		echo:    newEchoStats(cfg.Logger),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
@@ -176,11 +185,14 @@ func (c *Cluster) Close() error {
 		c.cancel()
 		c.mu.Lock()
 		c.closed = true
-		ms := c.mirrors
-		c.mirrors = make(map[string]*mirror)
+		ms, cos := c.mirrors, c.co
+		c.mirrors, c.co = make(map[string]*mirror), make(map[string]*coalescer)
 		c.mu.Unlock()
 		for _, m := range ms {
 			m.close()
+		}
+		for _, co := range cos {
+			co.close()
 		}
 		c.wg.Wait()
 	})

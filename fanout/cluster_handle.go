@@ -182,6 +182,8 @@ func (c *Cluster) peerDown(id string) {
 		}
 	}
 	delete(c.missed, id)
+	co := c.co[id]
+	delete(c.co, id)
 	homes := make([]*homeSession, 0, len(c.homes))
 	for _, h := range c.homes {
 		homes = append(homes, h)
@@ -189,6 +191,9 @@ func (c *Cluster) peerDown(id string) {
 	c.mu.Unlock()
 	for _, m := range gone {
 		m.close()
+	}
+	if co != nil {
+		co.close()
 	}
 	for _, h := range homes {
 		h.peerGone(id)

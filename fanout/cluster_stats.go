@@ -17,6 +17,7 @@ type ClusterStats struct {
 	ReplyTimeouts      uint64 // membership packets the home backend did not answer in time
 	Kicks              uint64 // namespaces a mirror's backend ended
 	Relayed            uint64 // frames relayed from mirrors to their home
+	Coalesced          uint64 // relayed frames that shared a bus message with an identical one
 	Delivered          uint64 // relayed frames written to a client
 	DroppedLocal       uint64 // LOCAL_EVENTS frames mirrors dropped
 	DroppedReplies     uint64 // replies to replayed packets mirrors dropped
@@ -28,7 +29,7 @@ type ClusterStats struct {
 type clusterCounters struct {
 	sessions, barrierTimeouts, diverged, gaps, resyncs   atomic.Uint64
 	dialFailures, refused, replyTimeouts, kicks, relayed atomic.Uint64
-	delivered, droppedLocal, droppedReplies              atomic.Uint64
+	delivered, droppedLocal, droppedReplies, coalesced   atomic.Uint64
 	controlDropped                                       atomic.Uint64
 }
 
@@ -44,7 +45,7 @@ func (c *Cluster) Stats() ClusterStats {
 		SequenceGaps: s.gaps.Load(), Resyncs: s.resyncs.Load(),
 		MirrorDialFailures: s.dialFailures.Load(), MirrorRefused: s.refused.Load(),
 		ReplyTimeouts: s.replyTimeouts.Load(), Kicks: s.kicks.Load(),
-		Relayed: s.relayed.Load(), Delivered: s.delivered.Load(),
+		Relayed: s.relayed.Load(), Coalesced: s.coalesced.Load(), Delivered: s.delivered.Load(),
 		DroppedLocal: s.droppedLocal.Load(), DroppedReplies: s.droppedReplies.Load(),
 		ControlDropped: s.controlDropped.Load(), Echoes: c.echo.snapshot(),
 	}

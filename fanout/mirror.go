@@ -22,6 +22,7 @@ type mirror struct {
 	home string
 	ch   Channel // NodeChannel(home), built once
 	sid  []byte
+	co   *coalescer // toward home; nil when coalescing is off
 
 	mu      sync.Mutex
 	pm      *proxy.Mirror // nil while dialing
@@ -41,6 +42,13 @@ var _ proxy.MirrorHandler = (*mirror)(nil)
 // newMirrorLocked registers a mirror being dialed; c.mu is held.
 func (c *Cluster) newMirrorLocked(key, home string, sid []byte, seq uint64) *mirror {
 	m := &mirror{c: c, key: key, home: home, ch: NodeChannel(home), sid: bytes.Clone(sid), lastSeq: seq, dialing: true}
+	if c.cfg.CoalesceWindow >= 0 {
+		m.co = c.co[home]
+		if m.co == nil {
+			m.co = newCoalescer(c, home)
+			c.co[home] = m.co
+		}
+	}
 	c.mirrors[key] = m
 	return m
 }
@@ -200,6 +208,9 @@ func (m *mirror) MirrorUnit(u proxy.Unit) {
 			"session", string(m.sid), "namespace", string(info.ns))
 		return
 	case unitDisconnect:
+		if m.co != nil {
+			m.co.flush() // the kick must not overtake the frames before it
+		}
 		m.c.sendControl(m.home, KindKick, m.sid, 0, info.ns)
 		return
 	}
@@ -213,6 +224,10 @@ func (m *mirror) MirrorUnit(u proxy.Unit) {
 // relay publishes one unit to the session's home. It allocates nothing in
 // steady state: the payload and envelope buffers are reused.
 func (m *mirror) relay(u proxy.Unit) {
+	if m.co != nil {
+		m.co.add(m.sid, u)
+		return
+	}
 	m.buf = appendUnit(m.buf[:0], u)
 	m.rseq++
 	env := Envelope{Kind: KindFrame, Sender: m.c.self, Epoch: m.c.bus.Epoch(), Session: m.sid, Seq: m.rseq, Payload: m.buf}

@@ -1,0 +1,163 @@
+package fanout
+
+import (
+	"bytes"
+	"sync"
+	"time"
+
+	"github.com/valyala/bytebufferpool"
+
+	"github.com/sidecast/sidecast/proxy"
+)
+
+// A backend broadcast reaches every mirror of the room on that backend:
+// the same bytes, once per mirror. The mirrors whose sessions share a home
+// node relay through one coalescer per home: frames wait at most
+// CoalesceWindow, and identical frames travel as one bus message with a
+// recipient list. A frame joins an earlier identical one only if its
+// session has nothing queued after that one, so each session's frames keep
+// their order.
+
+// maxBatch bounds the frames one coalescer holds before it flushes.
+const maxBatch = 64
+
+type coItem struct {
+	payload []byte // appendUnit encoding
+	hash    uint64
+	recips  Recipients
+}
+
+// coalescer is owned by the Cluster; mu guards everything, and flushes
+// publish under it, so what one home receives from this node keeps its order.
+type coalescer struct {
+	c      *Cluster
+	ch     Channel
+	mu     sync.Mutex
+	items  []coItem
+	n      int // items in use
+	seq    uint64
+	timer  *time.Timer
+	armed  bool
+	closed bool
+}
+
+func newCoalescer(c *Cluster, home string) *coalescer {
+	co := &coalescer{c: c, ch: NodeChannel(home), items: make([]coItem, maxBatch)}
+	co.timer = time.AfterFunc(time.Hour, co.flushTimer)
+	co.timer.Stop()
+	return co
+}
+
+// add queues u for session sid. It allocates nothing in steady state.
+func (co *coalescer) add(sid []byte, u proxy.Unit) {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	if co.closed {
+		return
+	}
+	if co.n == maxBatch {
+		co.flushLocked()
+	}
+	next := &co.items[co.n]
+	next.payload = appendUnit(next.payload[:0], u)
+	next.hash = hashBytes(next.payload)
+	if j := co.mergeTarget(sid, next); j >= 0 {
+		co.items[j].recips = co.items[j].recips.Append(sid)
+		return
+	}
+	next.recips = next.recips.Reset().Append(sid)
+	co.n++
+	if !co.armed {
+		co.armed = true
+		co.timer.Reset(co.c.cfg.CoalesceWindow)
+	}
+}
+
+// mergeTarget finds the latest queued item identical to next that comes
+// after every frame queued for sid, or -1.
+func (co *coalescer) mergeTarget(sid []byte, next *coItem) int {
+	for j := co.n - 1; j >= 0; j-- {
+		it := &co.items[j]
+		if it.hash == next.hash && bytes.Equal(it.payload, next.payload) && !hasRecipient(it.recips, sid) {
+			return j
+		}
+		if hasRecipient(it.recips, sid) {
+			return -1
+		}
+	}
+	return -1
+}
+
+func hasRecipient(r Recipients, id []byte) bool {
+	for got, rest, ok := r.Next(); ok; got, rest, ok = rest.Next() {
+		if bytes.Equal(got, id) {
+			return true
+		}
+	}
+	return false
+}
+
+func (co *coalescer) flushTimer() {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	co.flushLocked()
+}
+
+// flush publishes what is queued now (before a control that must not
+// overtake the frames, such as a kick).
+func (co *coalescer) flush() {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	co.flushLocked()
+}
+
+func (co *coalescer) flushLocked() {
+	co.armed = false
+	for i := range co.n {
+		co.publish(&co.items[i])
+	}
+	co.n = 0
+}
+
+func (co *coalescer) publish(it *coItem) {
+	c := co.c
+	co.seq++
+	env := Envelope{Kind: KindFrame, Sender: c.self, Epoch: c.bus.Epoch(), Seq: co.seq, Payload: it.payload}
+	if it.recips.Len() == 1 {
+		env.Session, _, _ = it.recips.Next()
+	} else {
+		env.Recipients = it.recips
+	}
+	bb := bytebufferpool.Get()
+	var err error
+	if bb.B, err = env.Append(bb.B[:0]); err == nil {
+		err = c.bus.Publish(co.ch, bb.B)
+	}
+	putBuf(bb)
+	if err != nil {
+		c.stats.controlDropped.Add(1)
+		return
+	}
+	c.stats.relayed.Add(uint64(it.recips.Len()))
+	if it.recips.Len() > 1 {
+		c.stats.coalesced.Add(uint64(it.recips.Len() - 1))
+	}
+}
+
+// close flushes and stops the coalescer.
+func (co *coalescer) close() {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	co.flushLocked()
+	co.timer.Stop()
+	co.closed = true
+}
+
+func hashBytes(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, x := range b {
+		h ^= uint64(x)
+		h *= 1099511628211
+	}
+	return h
+}
