@@ -5,25 +5,25 @@ import "sync/atomic"
 // ClusterStats are the mirror mechanism's counters since start, for
 // /admin/stats and the metrics.
 type ClusterStats struct {
-	Sessions           uint64 // home sessions ever opened
-	Homes              int    // home sessions open now
-	Mirrors            int    // mirrors open now on this node
-	BarrierTimeouts    uint64 // peers that did not ack a barrier within BarrierTimeout
-	Diverged           uint64 // (session, peer) pairs marked diverged and resynced
-	SequenceGaps       uint64 // control gaps a mirror detected (it asked for a resync)
-	Resyncs            uint64 // mirrors rebuilt from a snapshot
-	MirrorDialFailures uint64 // mirrors that could not be opened
-	MirrorRefused      uint64 // mirror CONNECTs the backend refused while home accepted
-	ReplyTimeouts      uint64 // membership packets the home backend did not answer in time
-	Kicks              uint64 // namespaces a mirror's backend ended
-	Relayed            uint64 // frames relayed from mirrors to their home
-	Coalesced          uint64 // relayed frames that shared a bus message with an identical one
-	Delivered          uint64 // relayed frames written to a client
-	DroppedLocal       uint64 // LOCAL_EVENTS frames mirrors dropped
-	DroppedReplies     uint64 // replies to replayed packets mirrors dropped
-	ControlDropped     uint64 // control messages the bus refused
+	Sessions           uint64 `json:"sessions"`           // home sessions ever opened
+	Homes              int    `json:"homes"`              // home sessions open now
+	Mirrors            int    `json:"mirrors"`            // mirrors open now on this node
+	BarrierTimeouts    uint64 `json:"barrierTimeouts"`    // peers that did not ack a barrier within BarrierTimeout
+	Diverged           uint64 `json:"diverged"`           // (session, peer) pairs marked diverged and resynced
+	SequenceGaps       uint64 `json:"sequenceGaps"`       // control gaps a mirror detected (it asked for a resync)
+	Resyncs            uint64 `json:"resyncs"`            // mirrors rebuilt from a snapshot
+	MirrorDialFailures uint64 `json:"mirrorDialFailures"` // mirrors that could not be opened
+	MirrorRefused      uint64 `json:"mirrorRefused"`      // mirror CONNECTs the backend refused while home accepted
+	ReplyTimeouts      uint64 `json:"replyTimeouts"`      // membership packets the home backend did not answer in time
+	Kicks              uint64 `json:"kicks"`              // namespaces a mirror's backend ended
+	Relayed            uint64 `json:"relayed"`            // frames relayed from mirrors to their home
+	Coalesced          uint64 `json:"coalesced"`          // relayed frames that shared a bus message with an identical one
+	Delivered          uint64 `json:"delivered"`          // relayed frames written to a client
+	DroppedLocal       uint64 `json:"droppedLocal"`       // LOCAL_EVENTS frames mirrors dropped
+	DroppedReplies     uint64 `json:"droppedReplies"`     // replies to replayed packets mirrors dropped
+	ControlDropped     uint64 `json:"controlDropped"`     // control messages the bus refused
 	// Echoes counts suspected echo events (candidates for LOCAL_EVENTS) by name.
-	Echoes map[string]uint64
+	Echoes map[string]uint64 `json:"echoes"`
 }
 
 type clusterCounters struct {
