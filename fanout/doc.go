@@ -1,8 +1,10 @@
 // Package fanout joins sidecast nodes into one cluster: the bus that carries
 // encoded envelopes between nodes (over Redis, or in memory inside one
-// process) and the registry through which nodes learn of each other's
-// arrival and death. Mirrors, the barrier, the echo filter and acks build on
-// these two pieces and see one code path whichever bus runs underneath.
+// process), the registry through which nodes learn of each other's arrival
+// and death, and the mirror sessions built on them (Cluster: handshakes,
+// membership replay, the barrier, relay, coalescing, the echo filter, acks,
+// resync and snapshots), which see one code path whichever bus runs
+// underneath.
 //
 // # Data flow
 //
@@ -85,11 +87,73 @@
 // Redis that lost its data) registers again and reports SelfLapsed: its
 // peers took it for dead, and what they dropped must be rebuilt.
 //
-// # Later
+// # Mirror sessions (DESIGN §2)
 //
-// Envelope kinds for handshakes, replays, barrier acks, snapshots, resyncs
-// and acks are defined now so the format need not change when mirrors come;
-// FlagTag reserves a trailing HMAC for CLUSTER_SECRET; Recipients carries
-// coalesced frames. Redis Cluster mode (SPUBLISH/SSUBSCRIBE) fits the same
-// names and ACL rule.
+// Cluster (cluster.go) implements proxy.Cluster for its node's proxy and
+// opens mirrors on that proxy for other nodes' sessions. All of it speaks
+// envelopes on node channels, so the memory bus and Redis run one code path.
+//
+// Home side (home.go), per client session: OpenSession publishes
+// KindHandshake (seq 1) to every live peer. FromClient classifies each unit
+// (classify.go: Socket.IO packet type, namespace, event, ack id; for
+// websocket the EVENT_FIELD of a JSON message). A namespace CONNECT or
+// DISCONNECT, or a MIRROR_EVENTS event, is a membership unit: it queues
+// behind what is held, and when it reaches the head of the queue — after
+// the home backend got everything sent before it — it is logged
+// (memlog.go), published (KindConnect, KindDisconnect, KindReplay with the
+// session's next sequence number) and opens the barrier: it and everything
+// after it wait until every live peer not marked "missed" acked
+// (KindBarrierAck) that it wrote the packet to its mirror, or until
+// BarrierTimeout, which marks the late peers missed (not waited for again
+// until any envelope from them arrives), counts them and sends them the
+// session's snapshot to repair a diverged mirror. Relayed frames wait at
+// home while a barrier is open and until the home backend answered the
+// membership packet (its CONNECT reply, the ack of the event, a
+// MIRROR_EVENT_REPLY event or, without one, its next frame; ReplyTimeout at
+// most). A DISCONNECT or close never follows the client's previous frame
+// closer than ReleaseGrace; a close first writes what is held. When the
+// session ends, KindSessionClose goes to every peer a grace later, so the
+// home backend's last reactions, relayed on the same ordered channels,
+// arrive before the mirrors leave.
+//
+// Mirror side (mirror.go): KindHandshake or KindSnapshot starts a dial on
+// its own goroutine; units that arrive meanwhile queue. Each membership
+// packet is written in sequence order and acked; a sequence gap or a packet
+// for an unknown session sends KindResyncRequest, and home answers with
+// KindSnapshot (handshake + membership log), which rebuilds the mirror
+// unless it is already in step. After a Socket.IO CONNECT the mirror holds
+// further packets until the backend answered it (the backend's namespace
+// middleware is asynchronous). What the backend sends to a mirror is
+// relayed home (KindFrame) except replies to replayed packets (CONNECT
+// replies, acks), LOCAL_EVENTS echoes, and a server DISCONNECT, which goes
+// home as KindKick: the client leaves that namespace there and on every
+// mirror. Identical frames for sessions of one home share one bus message
+// with a recipient list (coalesce.go, CoalesceWindow); a session's frames
+// keep their order.
+//
+// Acks (acks.go): server→client events that ask for an ack, from the home
+// backend or any mirror, get ids from one space per session; the client's
+// ack is rewritten to the original id and goes to the home backend or, as
+// KindAck, to the node whose mirror asked. Echo detection (echo.go): an
+// identical frame from home and from a mirror within EchoWindow is counted
+// per event name and logged once with a suggested LOCAL_EVENTS entry.
+//
+// Lifecycle: on PeerUp a node asks the peer for snapshots of its sessions
+// and sends its own (a late node gets mirrors for clients already
+// connected); on PeerDown it closes the dead peer's mirrors and stops
+// waiting for it; on SelfLapsed it drops its mirrors and rebuilds them
+// from snapshots. Epochs come with every envelope; a restart is a PeerDown
+// then a PeerUp.
+//
+// Goroutines and locks: bus handlers run on the delivery goroutine;
+// FromClient and FromBackend on the proxy's workers; barrier, grace, reply
+// and coalescing timers on time.AfterFunc goroutines; each mirror dial on a
+// goroutine Close waits for (Cluster.wg), cancelled by Close. A session's mu
+// is taken before Cluster.mu, and both before a proxy leg's locks; nothing
+// holds Cluster.mu while taking a session's mu. A mirror's leg parks no
+// goroutine: it sits in the proxy's poller.
+//
+// Envelope kinds KindHeartbeat and KindLeave belong to the registry;
+// FlagTag reserves a trailing HMAC for CLUSTER_SECRET. Redis Cluster mode
+// (SPUBLISH/SSUBSCRIBE) fits the same names and ACL rule.
 package fanout

@@ -27,12 +27,7 @@
 //   - An Engine.IO client side (websocket or HTTP long-polling, where the client
 //     is not a socket at all) implements messageSink toward the client and calls
 //     the upstream leg's WriteMessage with the messages it decodes.
-//   - The fan-out adds frames from other nodes by calling a client side's
-//     WriteMessage, and opens "mirror" upstream legs whose peer is a sink that
-//     publishes to the bus instead of a client.
-//
-// Per-direction hooks (event names, membership, echo filtering) belong in
-// wsLeg.OnMessage, the one place a message passes from one side to the other.
+//   - The fan-out plugs in through a Cluster (cluster*.go; see below).
 //
 // # Data flow and goroutines
 //
@@ -59,7 +54,8 @@
 // lost without a close frame closes the client with 1011. A closing leg flushes
 // its close frame and then closes its socket, or after a short grace at the
 // latest. Server.Close closes every session with 1001, then stops the poller
-// and waits for its workers.//
+// and waits for its workers.
+//
 // # Engine.IO (PROTOCOL=socketio, files eio_*.go)
 //
 // Requests on SocketIOPath are Engine.IO v4. A handshake dials the backend
@@ -75,4 +71,26 @@
 // and its attachments are assembled and written as one unit. Legs report to
 // an eioLegOwner; malformed input ends only its own session. Lock order:
 // a leg's rmu, then eioSession.inMu, then eioSession.mu, then a leg's wmu.
+//
+// # Cluster hooks (cluster*.go)
+//
+// With a Cluster set (SetCluster; package fanout implements it, the proxy
+// never imports it), every session opened here is reported with its
+// Handshake (path, query, the headers its backend got) and gets a
+// ClusterSession. The relay then hands whole units instead of writing
+// across: a WebSocket message, or a Socket.IO packet with its attachments.
+// For a WebSocket session each leg's peer becomes a wsToCluster sink; an
+// Engine.IO session calls its eioCluster from clientMessageLocked and from
+// the upstream relay. FromClient and FromBackend run on the goroutine that
+// relays that direction (one at a time) and write on through Home, which
+// the fan-out may also call from its own goroutines (released barriers,
+// frames relayed from other nodes): Home takes the same locks a relay
+// does, after the fan-out's own. When the session closes, Closed says how
+// long the backend's close must wait (held units and the release grace).
+//
+// DialMirror opens a mirror: an upstream leg to this node's backend with a
+// replayed Handshake plus X-Sidecast-Mirror: 1 and X-Sidecast-Home: <home
+// node id>, registered in the poller like any leg (no goroutine). Its peer
+// is a sink that answers Engine.IO pings and hands whole units to a
+// MirrorHandler; Mirror.Write sends replayed packets to the backend.
 package proxy
