@@ -98,3 +98,5 @@ func (o oracleWorld) Kill(int) error        { return nil }
 func (o oracleWorld) Pause(int) error       { return nil }
 func (o oracleWorld) Resume(int) error      { return nil }
 func (o oracleWorld) StartLate(int) error   { return nil }
+
+func (o oracleWorld) BarrierTimeouts() (float64, error) { return 0, nil }

@@ -23,9 +23,12 @@ const diffAdminToken = "difftest-admin-token-5f1c0e7a9b2d4c6e"
 // /admin/stats (every JSON field named barrierTimeouts). A process that
 // reports neither is an error: the suite cannot show the count is zero
 // without it.
-func (w *clusterWorld) barrierTimeouts() (float64, error) {
+func (w *clusterWorld) BarrierTimeouts() (float64, error) {
 	var total float64
 	for _, n := range w.nodes {
+		if n.paused {
+			continue // a stopped process cannot answer
+		}
 		select {
 		case <-n.exited:
 			continue

@@ -177,7 +177,7 @@ func (s *diffSuite) report(ok bool, run, name string, took time.Duration, detail
 // healthy, so there must be none).
 func (s *diffSuite) noteBarrier(run string, w *clusterWorld) {
 	s.checked[run]++
-	n, err := w.barrierTimeouts()
+	n, err := w.BarrierTimeouts()
 	switch {
 	case err != nil:
 		s.barrier[run] = append(s.barrier[run], err.Error())

@@ -41,6 +41,7 @@ type diffNode struct {
 	cmd     *exec.Cmd // process (Redis)
 	exited  chan struct{}
 	started bool
+	paused  bool
 }
 
 var diffWorldSeq int
@@ -194,15 +195,24 @@ func (w *clusterWorld) Kill(k int) error {
 	return nil
 }
 
-func (w *clusterWorld) Pause(k int) error  { return w.signal(k, syscall.SIGSTOP) }
-func (w *clusterWorld) Resume(k int) error { return w.signal(k, syscall.SIGCONT) }
+// Pause stops node k with SIGSTOP; Resume continues it with SIGCONT.
+func (w *clusterWorld) Pause(k int) error {
+	w.nodes[k].paused = true
+	return w.signal(k, syscall.SIGSTOP)
+}
+
+func (w *clusterWorld) Resume(k int) error {
+	w.nodes[k].paused = false
+	return w.signal(k, syscall.SIGCONT)
+}
 
 // stopAll stops every started node: in-process nodes shut down, processes
 // get SIGCONT (one may be paused) and SIGTERM, then SIGKILL. The node logs
-// stay when the test failed, for the failure message points at them.
+// stay when the test failed, for the failure message points at them, or
+// when DIFFTEST_KEEP_LOGS is set.
 func (w *clusterWorld) stopAll() {
 	defer func() {
-		if !w.t.Failed() {
+		if !w.t.Failed() && os.Getenv("DIFFTEST_KEEP_LOGS") == "" {
 			_ = os.RemoveAll(w.logDir)
 		}
 	}()

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"strconv"
+	"syscall"
 	"testing"
 )
 
@@ -49,6 +51,29 @@ func TestStickyRoundRobin(t *testing.T) {
 				checkLoad(t, s, tr.list == nil)
 			})
 		}
+	}
+	checkForwards(t, nodes)
+}
+
+// checkForwards stops the nodes and reads what each router did: the
+// balancer spread each session's requests over the nodes, so forwards
+// happened, and none was refused or lost.
+func checkForwards(t *testing.T, nodes []*stickyNode) {
+	t.Helper()
+	total := 0
+	for _, nd := range nodes {
+		nd.proc.signal(syscall.SIGTERM)
+		nd.proc.exitCode()
+		m := nd.proc.waitOutput(&nd.proc.stderr, `forwarded=(\d+) refused=(\d+) owner_gone=(\d+) hop_unknown=(\d+)`)
+		t.Logf("%s: forwarded %s, refused %s, owner gone %s, hop unknown %s", nd.id, m[1], m[2], m[3], m[4])
+		n, _ := strconv.Atoi(m[1])
+		total += n
+		if m[2] != "0" || m[3] != "0" || m[4] != "0" {
+			t.Errorf("%s refused or lost forwards", nd.id)
+		}
+	}
+	if total == 0 {
+		t.Errorf("no request was forwarded: the balancer did not spread sessions' requests")
 	}
 }
 

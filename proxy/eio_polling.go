@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/valyala/bytebufferpool"
 
@@ -37,6 +38,11 @@ func (s *eioSession) startPolling(w http.ResponseWriter, r *http.Request, buffer
 	s.writePayload(w, s.appendOpen(nil, []string{"websocket"}))
 }
 
+// probeNoopDelay is how long a GET waits for data while the session probes
+// a websocket before it is answered with a noop (engine.io's check
+// interval).
+const probeNoopDelay = 100 * time.Millisecond
+
 // servePoll is the long-polling GET: it waits until the session has
 // something for the client (or closes) and sends it all as one payload.
 func (s *eioSession) servePoll(w http.ResponseWriter, r *http.Request) {
@@ -53,14 +59,24 @@ func (s *eioSession) servePoll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.getBusy = true
-	for (s.poll == nil || len(s.poll.B) == 0) && s.state == eioPolling {
+	for probed := false; (s.poll == nil || len(s.poll.B) == 0) && s.state == eioPolling && !probed; {
 		if s.wake == nil {
 			s.wake = make(chan struct{})
 		}
 		wake := s.wake
+		var tick <-chan time.Time
+		if s.probe != nil {
+			// Upgrading: the client may have sent this GET before "3probe"
+			// reached it; it pauses polling only once the GET returns, and
+			// holds its writes until then. Answer a noop soon, as the
+			// reference server does, or the upgrade waits for the next ping.
+			tick = time.After(probeNoopDelay)
+		}
 		s.mu.Unlock()
 		select {
 		case <-wake:
+		case <-tick:
+			probed = true
 		case <-r.Context().Done():
 			s.mu.Lock()
 			s.getBusy = false
@@ -89,7 +105,7 @@ func (s *eioSession) servePoll(w http.ResponseWriter, r *http.Request) {
 			s.e.remove(s) // delivered: the sid is unknown from now on
 			return
 		}
-		s.writePayload(w, engineio.NoopPacket) // upgraded meanwhile
+		s.writePayload(w, engineio.NoopPacket) // upgraded or upgrading meanwhile
 		return
 	}
 	s.writePayload(w, out.B)

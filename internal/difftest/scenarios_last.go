@@ -35,6 +35,7 @@ func pausedPeer(s *Script) {
 			s.Check(slow <= 1, "node %d: %d membership steps stalled (%v); want at most one", home, slow, ds)
 			s.Note("node %d steps while paused %v", home, roundAll(ds))
 		}
+		s.ExpectBarrierTimeouts(1, 2) // one per home node at most, and this scenario must cause one
 		s.Hold(ttl + time.Second - time.Since(paused))
 	}
 	s.Resume(2)

@@ -233,6 +233,21 @@ func (s *Script) StartLate(k int) {
 	delete(s.dead, k)
 }
 
+// ExpectBarrierTimeouts fails unless the cluster's nodes counted between
+// lo and hi barrier timeouts so far; the oracle has no barriers.
+func (s *Script) ExpectBarrierTimeouts(lo, hi float64) {
+	if s.err != nil || s.Oracle() {
+		return
+	}
+	n, err := s.w.BarrierTimeouts()
+	if err != nil {
+		s.step(err)
+		return
+	}
+	s.Check(n >= lo && n <= hi, "%v barrier timeouts, want %v to %v", n, lo, hi)
+	s.Note("%v barrier timeouts", n)
+}
+
 // Close ends every client and the peer process.
 func (s *Script) Close() {
 	for _, c := range s.ws {

@@ -23,6 +23,9 @@ type World interface {
 	// StartLate starts node k, which was left out when the world started
 	// because the scenario lists it in Late.
 	StartLate(k int) error
+	// BarrierTimeouts is how many barrier timeouts the running, unpaused
+	// nodes counted so far (0 for the oracle).
+	BarrierTimeouts() (float64, error)
 }
 
 // Backend is the example server a scenario runs against.

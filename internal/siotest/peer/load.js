@@ -70,6 +70,13 @@ function watchEngine(socket) {
   });
 }
 
+// describe names a socket's Engine.IO session and transport, for the
+// samples a failing test prints beside the nodes' logs.
+function describe(socket) {
+  const engine = socket.io.engine;
+  return engine ? 'sid ' + engine.id + ' on ' + (engine.transport ? engine.transport.name : '?') : 'no engine';
+}
+
 function connectOne(i) {
   return new Promise((resolve) => {
     const opts = {
@@ -109,7 +116,7 @@ async function join(c) {
     s.joined++;
   } catch (err) {
     s.ackErrors++;
-    sample('join u' + c.i + ': ' + err.message);
+    sample('join u' + c.i + ': ' + err.message + ' (' + describe(c.socket) + ')');
   }
 }
 
@@ -121,7 +128,7 @@ async function send(c) {
       else s.ackErrors++;
     } catch (err) {
       s.ackErrors++;
-      sample('send u' + c.i + ': ' + err.message);
+      sample('send u' + c.i + ': ' + err.message + ' (' + describe(c.socket) + ')');
     }
   }
 }
