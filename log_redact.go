@@ -28,10 +28,32 @@ func (c *Config) secrets() []string {
 	if u, err := url.Parse(c.RedisURL); err == nil && u.User != nil {
 		if pw, ok := u.User.Password(); ok {
 			add(pw)
-			add(url.UserPassword("", pw).String()[1:]) // as written in the URL
+			add(url.UserPassword("", pw).String()[1:]) // escaped the canonical way
 		}
 	}
+	add(rawURLPassword(c.RedisURL)) // escaped the way it was written
 	return out
+}
+
+// rawURLPassword is the password of scheme://user:password@host/... as
+// written, before any unescaping; "" when there is none.
+func rawURLPassword(raw string) string {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	at := strings.LastIndexByte(rest, '@')
+	if at < 0 {
+		return ""
+	}
+	_, pw, ok := strings.Cut(rest[:at], ":")
+	if !ok {
+		return ""
+	}
+	return pw
 }
 
 // redact replaces every configured secret in s.
