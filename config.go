@@ -39,7 +39,7 @@ type Config struct {
 	BackendURL string `env:"BACKEND_URL" envDefault:"http://127.0.0.1:3001" help:"The unmodified backend beside this sidecast: http://host:port[/base] (ws:// is accepted too). TLS toward the backend is not supported yet."`
 	Protocol   string `env:"PROTOCOL" envDefault:"websocket" help:"What clients speak: websocket (RFC 6455, JSON events) or socketio (Socket.IO v4)."`
 
-	SocketIOPath   string   `env:"SOCKETIO_PATH" envDefault:"/socket.io/" help:"PROTOCOL=socketio: the path Engine.IO is served on (the clients' path option); other paths are proxied to the backend."`
+	SocketIOPath   string   `env:"SOCKETIO_PATH" envDefault:"/socket.io/" help:"PROTOCOL=socketio: the path Engine.IO is served on, the Socket.IO path option of the backend and its clients (they must match); other paths are proxied to the backend."`
 	AdvertiseURL   string   `env:"ADVERTISE_URL" help:"URL peers use to reach this node's SERVER_PORT, for requests forwarded to the session's owner: http://host:port. Derived when empty: http://<first non-loopback address, else the hostname>:SERVER_PORT."`
 	Forwarding     string   `env:"FORWARDING" envDefault:"on" help:"on: a polling request or websocket upgrade for a session another node owns is forwarded there, so the load balancer may be plain round-robin. off: it gets Session ID unknown, as without sidecast (needs a sticky load balancer)."`
 	StickyCookie   string   `env:"STICKY_COOKIE" help:"For load balancers that stick by cookie: an affinity cookie set on each Engine.IO handshake, as name and attributes, e.g. sidecast_node; Path=/; HttpOnly; SameSite=Lax (the value is SERVER_ID). Off when empty."`

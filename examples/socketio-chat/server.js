@@ -5,7 +5,8 @@
 // it is the "unmodified backend" that sidecast scales out.
 //
 // Environment: PORT (default 3001), HOST (default 127.0.0.1), PING_INTERVAL and PING_TIMEOUT (ms, the
-// Engine.IO heartbeat; defaults are socket.io's own), MAX_PAYLOAD (bytes).
+// Engine.IO heartbeat; defaults are socket.io's own), MAX_PAYLOAD (bytes), SOCKETIO_PATH
+// (socket.io's path option, default /socket.io/).
 
 const http = require('http');
 const { Server } = require('socket.io');
@@ -27,6 +28,7 @@ const options = {
 if (process.env.PING_INTERVAL) options.pingInterval = Number(process.env.PING_INTERVAL);
 if (process.env.PING_TIMEOUT) options.pingTimeout = Number(process.env.PING_TIMEOUT);
 if (process.env.MAX_PAYLOAD) options.maxHttpBufferSize = Number(process.env.MAX_PAYLOAD);
+if (process.env.SOCKETIO_PATH) options.path = process.env.SOCKETIO_PATH;
 const io = new Server(httpServer, options);
 
 // Every namespace refuses a handshake without a user id.

@@ -81,13 +81,15 @@ func TestComposeTopologyOnHost(t *testing.T) {
 		}
 	})
 	t.Run("Socket.IO websocket handshake", func(t *testing.T) {
-		conn, _, _, err := ws.Dial(ctx, "ws"+strings.TrimPrefix(lb, "http")+"/socket.io/?EIO=4&transport=websocket")
+		conn, br, _, err := ws.Dial(ctx, "ws"+strings.TrimPrefix(lb, "http")+"/socket.io/?EIO=4&transport=websocket")
 		if err != nil {
 			t.Fatalf("WebSocket through nginx and sidecast: %v", err)
 		}
 		defer conn.Close()
 		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		msg, err := wsutil.ReadServerText(conn)
+		// The server speaks first: its open packet may arrive with the
+		// 101 response, in the reader Dial returns.
+		msg, err := wsutil.ReadServerText(dialedConn(conn, br))
 		if err != nil || !strings.HasPrefix(string(msg), "0{") || !strings.Contains(string(msg), `"sid"`) {
 			t.Errorf("first WebSocket message %q, %v; want an Engine.IO open packet", msg, err)
 		}

@@ -1,8 +1,11 @@
 package deploytest
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -133,7 +136,7 @@ func checkWebSocket(ctx context.Context, t *testing.T, addr string, backends []*
 	t.Helper()
 	nodes := map[string]int{}
 	for i := range 6 {
-		conn, _, _, err := ws.Dial(ctx, "ws://"+addr+"/ws")
+		conn, br, _, err := ws.Dial(ctx, "ws://"+addr+"/ws")
 		if err != nil {
 			t.Fatalf("WebSocket dial through nginx: %v", err)
 		}
@@ -141,7 +144,7 @@ func checkWebSocket(ctx context.Context, t *testing.T, addr string, backends []*
 		if err := wsutil.WriteClientText(conn, []byte(msg)); err != nil {
 			t.Fatalf("write: %v", err)
 		}
-		reply, err := wsutil.ReadServerText(conn)
+		reply, err := wsutil.ReadServerText(dialedConn(conn, br))
 		conn.Close()
 		if err != nil {
 			t.Fatalf("read: %v", err)
@@ -158,4 +161,16 @@ func checkWebSocket(ctx context.Context, t *testing.T, addr string, backends []*
 			t.Errorf("no WebSocket session reached %s", b.name)
 		}
 	}
+}
+
+// dialedConn reads what ws.Dial already buffered (br, when the server's
+// first frames came with the 101 response) before the connection itself.
+func dialedConn(conn net.Conn, br *bufio.Reader) io.ReadWriter {
+	if br == nil {
+		return conn
+	}
+	return struct {
+		io.Reader
+		io.Writer
+	}{io.MultiReader(br, conn), conn}
 }
