@@ -23,6 +23,22 @@
 // (the root package's tests): the oracle, a cluster on the in-memory bus in
 // one process, and a cluster of sidecast processes over a real redis-server.
 //
+// # Running it
+//
+// TestDifferential in the repository root plays every scenario on the
+// oracle, on an in-memory cluster, on sidecast processes over a real
+// redis-server and, as the negative control, with MIRRORS=off (where every
+// scenario must fail); it prints one line per scenario and run, then
+// "N passed, N failed":
+//
+//	go test -run TestDifferential -v .
+//
+// It needs node with `npm ci` run in examples/socketio-chat,
+// examples/socketio-notice and internal/siotest/peer, and redis-server on
+// PATH; a missing piece fails the test with the fix. DIFFTEST_KEEP_LOGS=1
+// keeps the nodes' logs of passing runs too (failing runs always keep them
+// and name the folder).
+//
 // # Goroutines
 //
 // Peer owns readLoop (reads the Node process's stdout until it exits);
