@@ -61,12 +61,16 @@
 // Requests on SocketIOPath are Engine.IO v4. A handshake dials the backend
 // first over Engine.IO websocket (the client's query with transport=websocket,
 // identity headers as above) and reads its open packet; the client's open
-// packet has sidecast's own sid with the backend's pingInterval, pingTimeout
-// and maxPayload. An eioSession then owns one upstream wsLeg (its peer,
+// packet has sidecast's own sid (from Config.NewSID: package sticky tags it
+// with this node, so any node can route the session's later requests) with
+// the backend's pingInterval, pingTimeout and maxPayload. An eioSession then owns one upstream wsLeg (its peer,
 // eioToClient, answers the backend's pings and hands Socket.IO packets to the
 // client transport) and a client side that is HTTP long-polling (a pending
 // GET waits on a channel; POST bodies are decoded and relayed), a client
 // wsLeg, or polling with a probing wsLeg until "5" completes the upgrade.
+// While a websocket probes, a GET waits at most probeNoopDelay for data and
+// then gets a noop, as with the reference server: the client pauses polling
+// only after its pending GET returns, and holds its emits until then.
 // sidecast pings the client itself from a timer. A binary Socket.IO packet
 // and its attachments are assembled and written as one unit. Legs report to
 // an eioLegOwner; malformed input ends only its own session. Lock order:
