@@ -35,15 +35,23 @@ type Config struct {
 	ClientAuth bool
 	// Extra holds more redis.conf lines.
 	Extra []string
+	// Cluster starts the server as a Redis Cluster node (cluster-enabled,
+	// its own nodes file, a cluster bus port chosen like the client port).
+	// StartCluster sets it; a test rarely needs it alone.
+	Cluster bool
+	// ClusterNodeTimeout is cluster-node-timeout; 0 means 1s, short so a
+	// replica takes over from a dead master within a few seconds.
+	ClusterNodeTimeout time.Duration
 }
 
 // Server is one running (or killed) redis-server.
 type Server struct {
-	t    testing.TB
-	cfg  Config
-	dir  string
-	port int
-	proc *process
+	t       testing.TB
+	cfg     Config
+	dir     string
+	port    int
+	busPort int // cluster bus port, when cfg.Cluster
+	proc    *process
 }
 
 // Start starts a redis-server for t on a free loopback port and waits until
@@ -60,6 +68,11 @@ func Start(t testing.TB, cfg Config) *Server {
 	for attempt := 0; attempt < 5; attempt++ {
 		if s.port, err = freePort(); err != nil {
 			t.Fatalf("redistest: %v", err)
+		}
+		if cfg.Cluster {
+			if s.busPort, err = freePort(); err != nil {
+				t.Fatalf("redistest: %v", err)
+			}
 		}
 		if lastErr = s.launch(bin); lastErr == nil {
 			return s
@@ -180,6 +193,19 @@ func (s *Server) config(logPath string) string {
 	}
 	for _, u := range s.cfg.Users {
 		line("user %s", u)
+	}
+	if s.cfg.Cluster {
+		timeout := s.cfg.ClusterNodeTimeout
+		if timeout <= 0 {
+			timeout = time.Second
+		}
+		line("cluster-enabled yes")
+		line("cluster-config-file nodes.conf")
+		line("cluster-port %d", s.busPort)
+		line("cluster-node-timeout %d", timeout.Milliseconds())
+		// A test's cluster keeps serving the slots it still has while one
+		// shard is down, as managed services do.
+		line("cluster-require-full-coverage no")
 	}
 	for _, x := range s.cfg.Extra {
 		line("%s", x)

@@ -1,0 +1,85 @@
+package redistest
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// NodeStats are one node's counters: commands by name (INFO commandstats,
+// lower case, e.g. "spublish") and network bytes (INFO stats).
+type NodeStats struct {
+	Addr   string
+	Master bool
+	Calls  map[string]int64
+	NetIn  int64 // total_net_input_bytes
+	NetOut int64 // total_net_output_bytes
+}
+
+// Stats reads every live node's counters.
+func (c *Cluster) Stats(ctx context.Context) ([]NodeStats, error) {
+	masters, err := c.Masters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	isMaster := map[string]bool{}
+	for _, m := range masters {
+		isMaster[m.Addr()] = true
+	}
+	var out []NodeStats
+	for _, s := range c.live() {
+		st := NodeStats{Addr: s.Addr(), Master: isMaster[s.Addr()], Calls: map[string]int64{}}
+		cmds, err := c.Info(ctx, s, "commandstats")
+		if err != nil {
+			return nil, err
+		}
+		parseCommandStats(cmds, st.Calls)
+		stats, err := c.Info(ctx, s, "stats")
+		if err != nil {
+			return nil, err
+		}
+		st.NetIn, st.NetOut = infoInt(stats, "total_net_input_bytes"), infoInt(stats, "total_net_output_bytes")
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// ResetStats zeroes every live node's counters (CONFIG RESETSTAT).
+func (c *Cluster) ResetStats(ctx context.Context) error {
+	for _, s := range c.live() {
+		if err := c.Client(s).ConfigResetStat(ctx).Err(); err != nil {
+			return fmt.Errorf("CONFIG RESETSTAT on %s: %w", s.Addr(), err)
+		}
+	}
+	return nil
+}
+
+// parseCommandStats reads lines like
+// "cmdstat_spublish:calls=12,usec=30,..." into calls by command name;
+// subcommands keep their "cluster|slots" form.
+func parseCommandStats(info string, calls map[string]int64) {
+	for _, line := range strings.Split(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || !strings.HasPrefix(name, "cmdstat_") {
+			continue
+		}
+		for _, kv := range strings.Split(rest, ",") {
+			if v, ok := strings.CutPrefix(kv, "calls="); ok {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				calls[strings.TrimPrefix(name, "cmdstat_")] = n
+			}
+		}
+	}
+}
+
+// infoInt returns an integer field of an INFO reply, 0 when absent.
+func infoInt(info, field string) int64 {
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}
