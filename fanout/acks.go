@@ -24,10 +24,10 @@ type ackRoute struct {
 type ackTable struct {
 	next   int64
 	routes map[int64]ackRoute
-	order  []int64 // ids in issue order, for expiry
+	order  []int64 // ids in the order handed out, for expiry
 }
 
-// add issues a client-facing id for r, dropping expired routes first.
+// add hands out a client-facing id for r, dropping expired routes first.
 func (t *ackTable) add(r ackRoute, now int64) int64 {
 	for len(t.order) > 0 {
 		old, ok := t.routes[t.order[0]]

@@ -35,7 +35,7 @@ func TestAckTable(t *testing.T) {
 			}
 		})
 	}
-	// Expired routes are dropped when new ids are issued.
+	// Expired routes are dropped when new ids are handed out.
 	tab.add(ackRoute{expires: 1 << 62}, 5000)
 	if len(tab.routes) != 1 {
 		t.Fatalf("%d routes kept, want 1 (the others expired)", len(tab.routes))

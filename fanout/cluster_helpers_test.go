@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"sync"
@@ -22,13 +21,14 @@ import (
 // testNode is one in-process sidecast node: a backend, the proxy in front
 // of it, a bus on the test's network, the registry and the cluster.
 type testNode struct {
-	id      string
-	bus     Bus
-	reg     *Registry
-	cl      *Cluster
-	px      *proxy.Server
-	front   *httptest.Server
-	backend *httptest.Server
+	id         string
+	bus        Bus
+	reg        *Registry
+	cl         *Cluster
+	px         *proxy.Server
+	front      *httptest.Server
+	backend    *httptest.Server
+	backendURL string
 }
 
 // wsClusterConfig is the wschat configuration: join/leave are membership,
@@ -52,15 +52,19 @@ func startWSNode(t *testing.T, n *network, id string, cfg ClusterConfig) *testNo
 	return startNodeOn(t, n, id, u, proxy.ProtocolWebSocket, cfg)
 }
 
-func startNodeOn(t *testing.T, n *network, id string, backend *url.URL, p proxy.Protocol, cfg ClusterConfig) *testNode {
+func startNodeOn(t *testing.T, n *network, id string, backend *url.URL, p proxy.Protocol, cfg ClusterConfig, mods ...func(*BusConfig)) *testNode {
 	t.Helper()
 	tn := &testNode{id: id}
+	bc := fastConfig(id)
+	for _, m := range mods {
+		m(&bc)
+	}
 	px, err := proxy.New(proxy.Config{Protocol: p, Backend: backend, Logger: testLogger(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tn.px = px
-	tn.bus = n.bus(t, fastConfig(id))
+	tn.bus = n.bus(t, bc)
 	var cl atomic.Pointer[Cluster]
 	tn.reg, err = NewRegistry(tn.bus, RegistryConfig{
 		HeartbeatInterval: 100 * time.Millisecond, TTL: 400 * time.Millisecond, Logger: testLogger(nil),
@@ -119,6 +123,7 @@ type chatClient struct {
 	conn net.Conn
 	mu   sync.Mutex
 	got  []map[string]any
+	at   []time.Time // when each of got arrived
 	done chan struct{}
 }
 
@@ -143,10 +148,12 @@ func (c *chatClient) readLoop() {
 		if err != nil {
 			return
 		}
+		now := time.Now()
 		var m map[string]any
 		if json.Unmarshal(p, &m) == nil {
 			c.mu.Lock()
 			c.got = append(c.got, m)
+			c.at = append(c.at, now)
 			c.mu.Unlock()
 		}
 	}
@@ -193,5 +200,3 @@ func (c *chatClient) waitFor(want map[string]any, n int) {
 		return got == n
 	})
 }
-
-var _ = http.StatusOK
