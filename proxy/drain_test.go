@@ -1,0 +1,75 @@
+package proxy
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws"
+)
+
+// TestDrainOneWebSocket: each DrainOne closes one open session, the client
+// with 1001 and its backend leg too; once none is open it reports false.
+func TestDrainOneWebSocket(t *testing.T) {
+	backend := newEchoBackend(t)
+	p, base := newProxy(t, backend.url(), nil)
+	var clients []net.Conn
+	for _, path := range []string{"/a", "/b", "/c"} {
+		clients = append(clients, dial(t, base, path))
+	}
+	waitFor(t, "three sessions", 10*time.Second, func() bool { return p.Transports().WebSocket == 3 })
+	for i := range clients {
+		if !p.DrainOne() {
+			t.Fatalf("DrainOne %d found no open session", i)
+		}
+	}
+	if p.DrainOne() {
+		t.Fatal("DrainOne found a session after every one was drained")
+	}
+	for i, c := range clients {
+		if reason := expectClose(t, c, ws.StatusGoingAway); reason != drainReason {
+			t.Errorf("client %d: close reason %q, want %q", i, reason, drainReason)
+		}
+	}
+	waitFor(t, "backend legs closed with 1001", 10*time.Second, func() bool {
+		backend.mu.Lock()
+		defer backend.mu.Unlock()
+		n := 0
+		for _, code := range backend.close {
+			if code == ws.StatusGoingAway {
+				n++
+			}
+		}
+		return n == len(clients)
+	})
+	waitFor(t, "sessions gone", 10*time.Second, func() bool { return p.Sessions() == 0 && p.Transports() == Transports{} })
+}
+
+// TestDrainOneEngineIO: a long-polling session gets the Engine.IO close
+// packet, a websocket one its websocket closed; the backend sees a
+// transport close for each, as when a client leaves.
+func TestDrainOneEngineIO(t *testing.T) {
+	p, base, backend := newSocketIOProxy(t)
+	sid := pollConnect(t, base, "drain-poll")
+	conn := wsConnect(t, base, "drain-ws")
+	if got := p.Transports(); got != (Transports{WebSocket: 1, Polling: 1}) {
+		t.Fatalf("Transports() = %+v, want one of each", got)
+	}
+	for i := range 2 {
+		if !p.DrainOne() {
+			t.Fatalf("DrainOne %d found no open session", i)
+		}
+	}
+	if p.DrainOne() {
+		t.Fatal("DrainOne found a session after both were drained")
+	}
+	expectPollClosed(t, base, sid)
+	expectWSClosed(t, conn)
+	for _, user := range []string{"drain-poll", "drain-ws"} {
+		if reason := backendDisconnect(t, backend.URL, user); !strings.Contains(reason, "transport") {
+			t.Errorf("backend saw %s leave with %q, want a transport close", user, reason)
+		}
+	}
+	waitFor(t, "sessions gone", 10*time.Second, func() bool { return p.Transports() == Transports{} })
+}
