@@ -3,15 +3,23 @@
 package netpoll
 
 import (
+	"fmt"
+	"net"
+	"os"
 	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-// Poller is the portable fallback: one goroutine per registration waits for
-// readiness through the Go runtime's poller, and a semaphore bounds how many
-// handlers run at once, as the Linux worker pool does.
+// Poller is the portable fallback. Each registration owns two goroutines, one
+// waiting for readability and one for writability through the Go runtime's
+// poller, so an interest added while the other direction is waiting is never
+// missed. They wait on a duplicate of the connection's descriptor: a RawConn
+// holds its descriptor's read or write lock while it waits, which would block
+// the owner's own reads and writes on the original. A per-registration mutex keeps handler calls one at a time, and a
+// semaphore bounds how many handlers run at once, as the Linux worker pool
+// does. Spurious events are possible; handlers treat EAGAIN as "wait again".
 type Poller struct {
 	tab  table
 	sem  chan struct{}
@@ -21,16 +29,26 @@ type Poller struct {
 	once sync.Once
 }
 
-// registration is one connection's waiter.
+// registration is one connection's pair of waiters.
 type registration struct {
-	p    *Poller
-	rc   syscall.RawConn
-	h    Handler
-	arm  chan Event
-	stop chan struct{}
-	want Event // interest of the current wait, read by check
-	got  Event // readiness found by check
-	pfd  [1]unix.PollFd
+	p     *Poller
+	dup   net.Conn        // same socket, its own descriptor; closed by Remove
+	rc    syscall.RawConn // the duplicate's
+	h     Handler
+	hmu   sync.Mutex // one handler call at a time
+	read  *waiter
+	write *waiter
+	stop  chan struct{}
+}
+
+// waiter waits for one direction's readiness each time it is armed.
+type waiter struct {
+	r       *registration
+	ev      Event
+	arm     chan struct{}
+	events  int16
+	pfd     [1]unix.PollFd
+	checkFn func(uintptr) bool // bound once so a wait allocates nothing
 }
 
 // New returns a fallback Poller.
@@ -40,26 +58,57 @@ func New(cfg Config) (*Poller, error) {
 
 // Add registers conn with h and arms it for ev.
 func (p *Poller) Add(conn syscall.Conn, ev Event, h Handler) (Key, error) {
-	rc, err := conn.SyscallConn()
-	if err != nil {
-		return Key{}, ErrNoFD
-	}
 	fd, err := rawFD(conn)
+	if err != nil {
+		return Key{}, err
+	}
+	dup, rc, err := dupConn(fd)
 	if err != nil {
 		return Key{}, err
 	}
 	k, err := p.tab.add(fd, h)
 	if err != nil {
+		dup.Close()
 		return Key{}, err
 	}
-	r := &registration{p: p, rc: rc, h: h, arm: make(chan Event, 1), stop: make(chan struct{})}
+	r := &registration{p: p, dup: dup, rc: rc, h: h, stop: make(chan struct{})}
+	r.read = newWaiter(r, EventRead, unix.POLLIN)
+	r.write = newWaiter(r, EventWrite, unix.POLLOUT)
 	p.mu.Lock()
 	p.regs[k] = r
 	p.mu.Unlock()
-	r.arm <- ev
-	p.wg.Add(1)
-	go r.waitLoop()
+	r.arm(ev)
+	p.wg.Add(2)
+	go r.read.waitLoop()
+	go r.write.waitLoop()
 	return k, nil
+}
+
+// dupConn wraps a duplicate of fd in a net.Conn registered with the Go
+// runtime's poller, for waiting only.
+func dupConn(fd int) (net.Conn, syscall.RawConn, error) {
+	nfd, err := unix.Dup(fd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("netpoll: dup: %w", err)
+	}
+	f := os.NewFile(uintptr(nfd), "netpoll-wait")
+	c, err := net.FileConn(f) // dups again; f is ours to close
+	f.Close()
+	if err != nil {
+		return nil, nil, fmt.Errorf("netpoll: wrap duplicate: %w", err)
+	}
+	rc, err := c.(syscall.Conn).SyscallConn()
+	if err != nil {
+		c.Close()
+		return nil, nil, ErrNoFD
+	}
+	return c, rc, nil
+}
+
+func newWaiter(r *registration, ev Event, events int16) *waiter {
+	w := &waiter{r: r, ev: ev, events: events, arm: make(chan struct{}, 1)}
+	w.checkFn = w.check
+	return w
 }
 
 // Arm re-arms a registration for ev after its handler ran.
@@ -70,14 +119,27 @@ func (p *Poller) Arm(k Key, ev Event) error {
 	if r == nil {
 		return ErrStale
 	}
-	select {
-	case r.arm <- ev:
-	default: // already armed; the pending wait will call the handler
-	}
+	r.arm(ev)
 	return nil
 }
 
-// Remove unregisters k; its goroutine ends once the connection is closed.
+func (r *registration) arm(ev Event) {
+	if ev&EventRead != 0 {
+		signal(r.read.arm)
+	}
+	if ev&EventWrite != 0 {
+		signal(r.write.arm)
+	}
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default: // already armed
+	}
+}
+
+// Remove unregisters k and ends its waiters.
 func (p *Poller) Remove(k Key) error {
 	p.mu.Lock()
 	r := p.regs[k]
@@ -86,13 +148,18 @@ func (p *Poller) Remove(k Key) error {
 	if r == nil || !p.tab.remove(k) {
 		return ErrStale
 	}
-	close(r.stop)
+	r.end()
 	return nil
 }
 
+// end stops the waiters: closing the duplicate wakes one blocked on readiness.
+func (r *registration) end() {
+	close(r.stop)
+	r.dup.Close()
+}
+
 // Close stops accepting registrations, stops every waiter and waits for them.
-// A waiter blocked on readiness ends when its connection closes, so callers
-// close their connections first, as the proxy does. It is idempotent.
+// It is idempotent.
 func (p *Poller) Close() error {
 	p.once.Do(p.shutdown)
 	return nil
@@ -102,7 +169,7 @@ func (p *Poller) shutdown() {
 	p.tab.close()
 	p.mu.Lock()
 	for k, r := range p.regs {
-		close(r.stop)
+		r.end()
 		delete(p.regs, k)
 	}
 	p.mu.Unlock()
@@ -110,66 +177,54 @@ func (p *Poller) shutdown() {
 }
 
 // waitLoop waits for each arming, then for readiness, then runs the handler.
-func (r *registration) waitLoop() {
+func (w *waiter) waitLoop() {
+	r := w.r
 	defer r.p.wg.Done()
 	for {
 		select {
 		case <-r.stop:
 			return
-		case ev := <-r.arm:
-			got, closed := r.wait(ev)
-			select {
-			case <-r.stop:
-				return
-			case r.p.sem <- struct{}{}:
-			}
-			r.h.Ready(got)
-			<-r.p.sem
-			if closed {
-				return // a closed connection has nothing more to wait for
-			}
+		case <-w.arm:
+		}
+		ev, closed := w.wait()
+		if !r.serve(ev) || closed {
+			return // stopped, or the connection is closed: nothing more to wait for
 		}
 	}
 }
 
-// wait blocks until the connection is ready for some of ev, or reports that
-// it is closed. The check runs after the runtime reset its readiness state, so
-// no wake-up is lost.
-func (r *registration) wait(ev Event) (Event, bool) {
-	r.want, r.got = ev, 0
+// serve runs the handler unless the registration was stopped meanwhile.
+func (r *registration) serve(ev Event) bool {
+	select {
+	case <-r.stop:
+		return false
+	case r.p.sem <- struct{}{}:
+	}
+	r.hmu.Lock()
+	r.h.Ready(ev)
+	r.hmu.Unlock()
+	<-r.p.sem
+	return true
+}
+
+// wait blocks until the connection is ready in w's direction, or reports that
+// it is closed. The check runs after the runtime reset its readiness state,
+// so no wake-up is lost.
+func (w *waiter) wait() (Event, bool) {
 	var err error
-	if ev&EventWrite != 0 {
-		err = r.rc.Write(r.check)
+	if w.ev == EventWrite {
+		err = w.r.rc.Write(w.checkFn)
 	} else {
-		err = r.rc.Read(r.check)
+		err = w.r.rc.Read(w.checkFn)
 	}
 	if err != nil {
 		return EventHup | EventRead | EventWrite, true
 	}
-	return r.got, false
+	return w.ev, false
 }
 
-func (r *registration) check(fd uintptr) bool {
-	var events int16
-	if r.want&EventRead != 0 {
-		events |= unix.POLLIN
-	}
-	if r.want&EventWrite != 0 {
-		events |= unix.POLLOUT
-	}
-	r.pfd[0] = unix.PollFd{Fd: int32(fd), Events: events}
-	if n, err := unix.Poll(r.pfd[:], 0); err != nil || n == 0 {
-		return false
-	}
-	re := r.pfd[0].Revents
-	if re&unix.POLLIN != 0 {
-		r.got |= EventRead
-	}
-	if re&unix.POLLOUT != 0 {
-		r.got |= EventWrite
-	}
-	if re&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0 {
-		r.got |= EventHup | EventRead | EventWrite
-	}
-	return r.got != 0
+func (w *waiter) check(fd uintptr) bool {
+	w.pfd[0] = unix.PollFd{Fd: int32(fd), Events: w.events}
+	n, err := unix.Poll(w.pfd[:], 0)
+	return err == nil && n > 0
 }
