@@ -16,8 +16,9 @@
 // generation number that travels in the epoll event, so an event or an Arm meant
 // for a closed connection can never reach a new connection that reused its fd.
 //
-// Elsewhere (or on Linux with the build tag sidecast_portable, which is how the
-// fallback is tested) each registration owns one goroutine that waits for
-// readiness through the Go runtime's poller; it is correct but costs a goroutine
-// per connection.
+// Elsewhere on Unix (or on Linux with the build tag sidecast_portable, which is
+// how the fallback is tested) each registration owns two goroutines, one per
+// direction, that wait for readiness through the Go runtime's poller on a
+// duplicate descriptor; it is correct but costs two goroutines and one
+// descriptor per connection. Windows is not supported.
 package netpoll
