@@ -97,8 +97,16 @@ func (s *Script) quiesce() {
 		return
 	}
 	nodes := s.liveNodes()
+	var markers []string
 	for _, k := range nodes {
 		s.Connect(markerName(k), markerUser+itoa(k), k)
+		markers = append(markers, markerUser+itoa(k))
+	}
+	// A mirror's CONNECT is written before the home's connect completes,
+	// not necessarily processed: wait until every backend has the markers,
+	// so each marker reaches the other markers too.
+	for _, k := range nodes {
+		s.expectOnlineIncludes(k, markers)
 	}
 	for _, k := range nodes {
 		s.Emit(markerName(k), "announce", map[string]string{"text": quiesceText})

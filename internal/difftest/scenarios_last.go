@@ -91,6 +91,7 @@ func wsRoom(s *Script) {
 func wsLeave(s *Script) {
 	s.WSConnect("a", "a", 0)
 	s.WSConnect("b", "b", 1)
+	s.WSJoin("b", "elsewhere") // so the quiescence markers reach b after it left r
 	s.WSJoin("a", "r")
 	s.WSJoin("b", "r")
 	s.WSSend("a", "say", "r", "one")
@@ -100,7 +101,6 @@ func wsLeave(s *Script) {
 	s.Await("a", "left", 1)
 	s.WSSend("a", "say", "r", "two")
 	s.Await("a", "said", 2)
-	s.WSJoin("b", "elsewhere") // so the quiescence markers reach b too
 }
 
 func wsOrder(s *Script) {

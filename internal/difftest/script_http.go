@@ -153,6 +153,23 @@ func (s *Script) ExpectOnline(k int, users []string, limit ...time.Duration) tim
 	}, lim)
 }
 
+// expectOnlineIncludes waits until backend k's online list holds users
+// (this run's, unprefixed), whoever else is online.
+func (s *Script) expectOnlineIncludes(k int, users []string) {
+	s.pollStats(k, fmt.Sprintf("online users to include %v", users), func(st backendStats) bool {
+		online := map[string]bool{}
+		for _, u := range st.Online {
+			online[u] = true
+		}
+		for _, u := range users {
+			if !online[s.P(u)] {
+				return false
+			}
+		}
+		return true
+	}, s.wait)
+}
+
 // ExpectServerDisconnect waits until backend k reports that user left
 // namespace nsp for reason.
 func (s *Script) ExpectServerDisconnect(k int, user, nsp, reason string) {

@@ -27,6 +27,9 @@ func (s *Script) quiesceNotice() {
 	nodes := s.liveNodes()
 	for _, k := range nodes {
 		s.Connect(markerName(k), markerUser+itoa(k), k)
+		// The markers' own joins are too fresh to be processed on every
+		// backend; only the scenario's clients are awaited and compared.
+		s.Ignore(markerName(k))
 	}
 	for _, r := range sortedSet(rooms) {
 		for _, k := range nodes {
@@ -37,7 +40,7 @@ func (s *Script) quiesceNotice() {
 		}
 	}
 	for name, c := range s.clients {
-		if c.connected && len(c.rooms) > 0 {
+		if c.connected && len(c.rooms) > 0 && !s.ignored[name] {
 			s.awaitMarkers(name, "new_message", len(c.rooms)*len(nodes))
 		}
 	}
