@@ -69,9 +69,12 @@ func (s *Server) dialMirrorConn(ctx context.Context, hs Handshake, home string) 
 	}
 	h.Set(MirrorHeader, "1")
 	h.Set(MirrorHomeHeader, home)
+	protocols := offeredProtocols(h)
+	h.Del("Sec-WebSocket-Protocol")
 	de := &dialError{}
 	d := ws.Dialer{
 		Timeout:       s.cfg.DialTimeout,
+		Protocols:     protocols,
 		Header:        ws.HandshakeHeaderHTTP(h),
 		OnStatusError: func(status int, _ []byte, _ io.Reader) { de.status = status },
 	}

@@ -13,7 +13,11 @@ func (s *Server) handshakeOf(r *http.Request) Handshake {
 	if s.cl == nil {
 		return Handshake{}
 	}
-	return Handshake{Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: upstreamHeader(r)}
+	h := upstreamHeader(r)
+	if p := r.Header.Values("Sec-WebSocket-Protocol"); len(p) > 0 {
+		h["Sec-Websocket-Protocol"] = p // the mirror offers what the client offered
+	}
+	return Handshake{Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: h}
 }
 
 // attachCluster puts the fan-out between the legs of a WebSocket session:
