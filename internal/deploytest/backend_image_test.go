@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,21 +23,12 @@ func TestExampleBackendImageOnHost(t *testing.T) {
 	}
 	stages := dockerfile(t, dir+"/Dockerfile")
 	final := stages[len(stages)-1]
-	app := t.TempDir()
-	for _, src := range copySources(final) {
-		copyFile(t, filepath.Join(repoRoot(t), dir, src), filepath.Join(app, filepath.Base(src)))
-	}
 	env := imageEnv(final)
 	if env["HOST"] != "0.0.0.0" {
 		t.Errorf("the image sets HOST=%q; in a container the server must listen on 0.0.0.0", env["HOST"])
 	}
 	env["PORT"] = freePort(t)
-	// npm gets a cache of its own, so the image's `npm cache clean`
-	// leaves the machine's cache alone.
-	npmEnv := map[string]string{"npm_config_cache": filepath.Join(t.TempDir(), "npm-cache")}
-	for _, in := range final.find("RUN") {
-		runStep(t, app, app, in, npmEnv)
-	}
+	app := prepareBackendApp(t)
 	cmds := final.find("CMD")
 	argv, ok := execForm(cmds[len(cmds)-1].Args)
 	if !ok {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,21 +100,42 @@ func TestComposeTopologyOnHost(t *testing.T) {
 	}
 }
 
-// prepareBackendApp installs the example backend into a temporary folder
-// the way its image does.
+// backendApp is the example backend installed the way its image installs
+// it, once per package run; TestMain removes it.
+var backendApp struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// prepareBackendApp replays the example backend's COPY and RUN steps into
+// a temporary folder (once) and returns it.
 func prepareBackendApp(t *testing.T) string {
 	t.Helper()
 	stages := dockerfile(t, "examples/socketio-chat/Dockerfile")
 	final := stages[len(stages)-1]
-	app := t.TempDir()
-	for _, src := range copySources(final) {
-		copyFile(t, filepath.Join(repoRoot(t), "examples/socketio-chat", src), filepath.Join(app, filepath.Base(src)))
+	root := repoRoot(t)
+	backendApp.once.Do(func() {
+		if backendApp.dir, backendApp.err = os.MkdirTemp("", "deploytest-app-"); backendApp.err != nil {
+			return
+		}
+		for _, src := range copySources(final) {
+			copyFile(t, filepath.Join(root, "examples/socketio-chat", src), filepath.Join(backendApp.dir, filepath.Base(src)))
+		}
+		// npm gets a cache of its own, so the image's `npm cache clean`
+		// leaves the machine's cache alone.
+		npmEnv := map[string]string{"npm_config_cache": filepath.Join(backendApp.dir, ".npm-cache")}
+		for _, in := range final.find("RUN") {
+			runStep(t, backendApp.dir, backendApp.dir, in, npmEnv)
+		}
+	})
+	if backendApp.err != nil {
+		t.Fatalf("backend app folder: %v", backendApp.err)
 	}
-	npmEnv := map[string]string{"npm_config_cache": filepath.Join(t.TempDir(), "npm-cache")}
-	for _, in := range final.find("RUN") {
-		runStep(t, app, app, in, npmEnv)
+	if _, err := os.Stat(filepath.Join(backendApp.dir, "node_modules")); err != nil {
+		t.Fatalf("the example backend's install failed earlier in this run: %v", err)
 	}
-	return app
+	return backendApp.dir
 }
 
 // hostSidecastEnv is a compose sidecast's environment with service names
