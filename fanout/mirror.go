@@ -5,6 +5,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/gobwas/ws"
 	"github.com/valyala/bytebufferpool"
 
 	"github.com/sidecast/sidecast/proxy"
@@ -244,10 +245,20 @@ func (m *mirror) relay(u proxy.Unit) {
 	m.c.stats.relayed.Add(1)
 }
 
-// MirrorClosed implements proxy.MirrorHandler: the backend ended the mirror.
-func (m *mirror) MirrorClosed() {
+// MirrorClosed implements proxy.MirrorHandler: the backend ended the
+// mirror. On a WebSocket backend a close frame other than "going away" is
+// the server disconnecting that client — a kick, which ends the client's
+// session at home as it would on one node. A lost connection or a backend
+// shutting down is not.
+func (m *mirror) MirrorClosed(code ws.StatusCode) {
 	m.mu.Lock()
 	m.closed = true
 	m.mu.Unlock()
 	m.c.dropMirror(m)
+	if m.c.ev.protocol == proxy.ProtocolWebSocket && code != 0 && code != ws.StatusGoingAway {
+		if m.co != nil {
+			m.co.flush()
+		}
+		m.c.sendControl(m.home, KindKick, m.sid, 0, nil)
+	}
 }

@@ -21,10 +21,10 @@ type MirrorHandler interface {
 	// MirrorUnit is a unit the backend sent; its bytes are valid only
 	// during the call.
 	MirrorUnit(u Unit)
-	// MirrorClosed says the backend ended the mirror (a close, a lost
-	// connection or a protocol error). It is called at most once, and never
-	// after Mirror.Close.
-	MirrorClosed()
+	// MirrorClosed says the backend ended the mirror: code is its close
+	// frame's status, 0 for a lost connection or a protocol error. It is
+	// called at most once, and never after Mirror.Close.
+	MirrorClosed(code ws.StatusCode)
 }
 
 // Mirror is an upstream session this node opened to its own backend on
@@ -131,8 +131,8 @@ func (m *Mirror) Close() {
 }
 
 // backendEnded reports the end to the handler once.
-func (m *Mirror) backendEnded() {
-	m.once.Do(m.h.MirrorClosed)
+func (m *Mirror) backendEnded(code ws.StatusCode) {
+	m.once.Do(func() { m.h.MirrorClosed(code) })
 }
 
 // mirrorOwner is what a mirror's leg reports to.
@@ -147,20 +147,20 @@ func (o *mirrorOwner) server() *Server { return o.srv }
 
 func (o *mirrorOwner) onLost(l *wsLeg) {
 	l.forceClose()
-	o.m.backendEnded()
+	o.m.backendEnded(0)
 }
 
 func (o *mirrorOwner) onReadError(l *wsLeg, err error) {
 	o.srv.log.Debug("mirror closed", "err", err)
 	l.closeWith(ws.StatusGoingAway, "")
-	o.m.backendEnded()
+	o.m.backendEnded(0)
 }
 
 func (o *mirrorOwner) count(side, int) {}
 
 func (o *mirrorOwner) onCloseFrame(l *wsLeg, code ws.StatusCode, _ string) {
 	l.closeWith(code, "")
-	o.m.backendEnded()
+	o.m.backendEnded(code)
 }
 
 func (o *mirrorOwner) legClosed() {}

@@ -17,6 +17,7 @@ type mirrorRecorder struct {
 	mu     sync.Mutex
 	units  []string
 	closed int
+	code   ws.StatusCode
 }
 
 func (m *mirrorRecorder) MirrorUnit(u Unit) {
@@ -25,10 +26,11 @@ func (m *mirrorRecorder) MirrorUnit(u Unit) {
 	m.units = append(m.units, string(u.Parts[0]))
 }
 
-func (m *mirrorRecorder) MirrorClosed() {
+func (m *mirrorRecorder) MirrorClosed(code ws.StatusCode) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.closed++
+	m.code = code
 }
 
 func (m *mirrorRecorder) snapshot() ([]string, int) {
@@ -74,8 +76,8 @@ func TestDialMirror(t *testing.T) {
 	_ = m.Write(Unit{Op: ws.OpText, Parts: [][]byte{[]byte("close:1000:kick")}})
 	waitFor(t, "the close is reported", 5*time.Second, func() bool { _, c := rec.snapshot(); return c == 1 })
 	m.Close() // after the backend's close: a no-op, no second report
-	if _, c := rec.snapshot(); c != 1 {
-		t.Fatalf("MirrorClosed called %d times", c)
+	if _, c := rec.snapshot(); c != 1 || rec.code != ws.StatusNormalClosure {
+		t.Fatalf("MirrorClosed called %d times, last with %d", c, rec.code)
 	}
 }
 
