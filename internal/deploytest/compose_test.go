@@ -120,7 +120,9 @@ func TestComposePasswordFromEnvironment(t *testing.T) {
 
 func checkSidecastSettings(t *testing.T, cf *composeFile) {
 	ids := map[string]string{}
+	secrets := map[string]bool{}
 	for _, name := range sidecastServices(t, cf) {
+		secrets[cf.Services[name].Environment["CLUSTER_SECRET"]] = true
 		env := cf.Services[name].Environment
 		checkEnvNames(t, composePath+" service "+name, env.names())
 		want := map[string]string{
@@ -138,6 +140,9 @@ func checkSidecastSettings(t *testing.T, cf *composeFile) {
 			t.Errorf("%s: SERVER_ID %q must be set and unique (also used by %q)", name, id, ids[id])
 		}
 		ids[id] = name
+	}
+	if len(secrets) != 1 || secrets[""] {
+		t.Errorf("CLUSTER_SECRET values %v: every node needs the same, non-empty one to accept forwards", secrets)
 	}
 }
 

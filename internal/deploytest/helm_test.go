@@ -131,7 +131,7 @@ func checkSidecarEnv(t *testing.T, p pod) {
 		t.Errorf("SERVER_ID %+v, want the pod name", id)
 	}
 	checkAdvertise(t, p)
-	for _, secret := range []string{"REDIS_PASSWORD", "ADMIN_TOKEN"} {
+	for _, secret := range []string{"REDIS_PASSWORD", "ADMIN_TOKEN", "CLUSTER_SECRET"} {
 		if e, ok := p.env[secret]; ok && (e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil) {
 			t.Errorf("%s is a plain value; it must come from a Secret", secret)
 		}
@@ -279,7 +279,7 @@ func TestHelmChart(t *testing.T) {
 			if p.value(t, "REDIS_HOST") != "redis" || p.value(t, "REDIS_PORT") != "6379" {
 				t.Errorf("REDIS_HOST/PORT %+v %+v", p.env["REDIS_HOST"], p.env["REDIS_PORT"])
 			}
-			p.absent(t, "REDIS_URL", "REDIS_PASSWORD", "REDIS_TLS", "ADMIN_TOKEN")
+			p.absent(t, "REDIS_URL", "REDIS_PASSWORD", "REDIS_TLS", "ADMIN_TOKEN", "CLUSTER_SECRET", "DRAIN_RATE")
 			if len(r.byKind["Secret"])+len(r.byKind["ServiceMonitor"]) != 0 {
 				t.Error("defaults render a Secret or a ServiceMonitor")
 			}
@@ -304,10 +304,10 @@ func TestHelmChart(t *testing.T) {
 			}
 			p.absent(t, "REDIS_HOST", "REDIS_PASSWORD")
 		}},
-		{"chart-managed secrets", []string{"redis.password=pw-7f3a9c", "admin.token=tok-51d2e8"}, checkChartSecret},
+		{"chart-managed secrets", []string{"redis.password=pw-7f3a9c", "admin.token=tok-51d2e8", "cluster.secret=cs-0e4b7a"}, checkChartSecret},
 		{"mutual TLS from a secret", []string{
 			"redis.tls.enabled=true", "redis.tls.existingSecret=redis-tls",
-			"admin.existingSecret=sidecast-admin", "serviceMonitor.enabled=true",
+			"admin.existingSecret=sidecast-admin", "serviceMonitor.enabled=true", "cluster.existingSecret=sidecast-cluster",
 		}, checkTLSAndMonitor},
 		{"server-only TLS", []string{"redis.tls.enabled=true", "redis.tls.existingSecret=redis-ca", "redis.tls.certKey=", "redis.tls.rejectUnauthorized=false"}, func(t *testing.T, r rendered, p pod) {
 			if p.value(t, "REDIS_TLS") != "true" || p.value(t, "REDIS_TLS_REJECT_UNAUTHORIZED") != "false" {
@@ -318,9 +318,10 @@ func TestHelmChart(t *testing.T) {
 		{"event lists and ports", []string{
 			"sidecast.mirrorEvents={join_twin_room,leave_twin_room}", "sidecast.localEvents={welcome,new_message@from=system}",
 			"sidecast.mirrorEventReply=room_joined", "app.port=8081", "sidecast.port=4000", "sidecast.metricsPort=9100",
-			"sidecast.drainTimeoutSeconds=50", "terminationGracePeriodSeconds=70",
+			"sidecast.drainTimeoutSeconds=50", "terminationGracePeriodSeconds=70", "sidecast.drainRate=40",
 		}, func(t *testing.T, r rendered, p pod) {
 			want := map[string]string{
+				"DRAIN_RATE":    "40",
 				"MIRROR_EVENTS": "join_twin_room,leave_twin_room", "LOCAL_EVENTS": "welcome,new_message@from=system",
 				"MIRROR_EVENT_REPLY": "room_joined", "BACKEND_URL": "http://127.0.0.1:8081", "DRAIN_TIMEOUT": "50s",
 			}
@@ -344,7 +345,7 @@ func TestHelmChart(t *testing.T) {
 // into the Deployment.
 func checkChartSecret(t *testing.T, r rendered, p pod) {
 	secret := r.one(t, "Secret", nil)
-	for key, want := range map[string]string{"redis-password": "pw-7f3a9c", "admin-token": "tok-51d2e8"} {
+	for key, want := range map[string]string{"redis-password": "pw-7f3a9c", "admin-token": "tok-51d2e8", "cluster-secret": "cs-0e4b7a"} {
 		got, err := base64.StdEncoding.DecodeString(secret.Data[key])
 		if err != nil || string(got) != want {
 			t.Errorf("Secret key %s = %q (%v), want %q", key, got, err, want)
@@ -356,10 +357,14 @@ func checkChartSecret(t *testing.T, r rendered, p pod) {
 	if got := p.secretRef(t, "ADMIN_TOKEN"); got != secret.Metadata.Name+"/admin-token" {
 		t.Errorf("ADMIN_TOKEN from %s", got)
 	}
+	if got := p.secretRef(t, "CLUSTER_SECRET"); got != secret.Metadata.Name+"/cluster-secret" {
+		t.Errorf("CLUSTER_SECRET from %s", got)
+	}
 	if p.dep.Template.Metadata.Annotations["checksum/secret"] == "" {
 		t.Error("no checksum/secret annotation: pods would not roll when the secret changes")
 	}
-	if i := strings.Index(r.text, "kind: Deployment"); i < 0 || strings.Contains(r.text[i:], "pw-7f3a9c") || strings.Contains(r.text[i:], "tok-51d2e8") {
+	if i := strings.Index(r.text, "kind: Deployment"); i < 0 || strings.Contains(r.text[i:], "pw-7f3a9c") ||
+		strings.Contains(r.text[i:], "tok-51d2e8") || strings.Contains(r.text[i:], "cs-0e4b7a") {
 		t.Error("a secret value appears in plain text after the Deployment header")
 	}
 }
@@ -393,6 +398,9 @@ func checkTLSAndMonitor(t *testing.T, r rendered, p pod) {
 	if got := p.secretRef(t, "ADMIN_TOKEN"); got != "sidecast-admin/token" {
 		t.Errorf("ADMIN_TOKEN from %s", got)
 	}
+	if got := p.secretRef(t, "CLUSTER_SECRET"); got != "sidecast-cluster/secret" {
+		t.Errorf("CLUSTER_SECRET from %s", got)
+	}
 	var sm serviceMonitorSpec
 	r.one(t, "ServiceMonitor", &sm)
 	var svc serviceSpec
@@ -422,6 +430,7 @@ func TestHelmChartRefusesBrokenValues(t *testing.T) {
 		{"misspelt value", []string{"sidecast.mirrorEvent=join_twin_room"}, "'mirrorEvent' not allowed"},
 		{"duration where seconds are expected", []string{"sidecast.drainTimeoutSeconds=30s"}, "/sidecast/drainTimeoutSeconds"},
 		{"not a Redis URL", []string{"redis.url=http://redis:6379"}, "/redis/url"},
+		{"drain rate not a number", []string{"sidecast.drainRate=fast"}, "/sidecast/drainRate"},
 		{"port clash with the app", []string{"app.port=3000"}, "app.port"},
 	}
 	for _, tt := range tests {

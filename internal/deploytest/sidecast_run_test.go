@@ -154,7 +154,7 @@ var podFields = map[string]string{"metadata.name": "demo-sidecast-7d9f8-x2x4q", 
 // environment the compose file and the chart give it (pointed at loopback)
 // and a real Redis configured like theirs: it must accept every value,
 // authenticate (password, mutual TLS), report healthy with the expected
-// server id, never print the password, and stop cleanly on SIGTERM.
+// server id, never print a secret, and stop cleanly on SIGTERM.
 func TestArtefactEnvRunsSidecast(t *testing.T) {
 	bin := buildSidecast(t)
 	tests := []struct {
@@ -178,6 +178,11 @@ func TestArtefactEnvRunsSidecast(t *testing.T) {
 			if strings.Contains(p.out.String(), password) {
 				t.Errorf("the Redis password appears in sidecast's output:\n%s", p.out)
 			}
+			for _, k := range []string{"ADMIN_TOKEN", "CLUSTER_SECRET"} {
+				if v := env[k]; v != "" && strings.Contains(p.out.String(), v) {
+					t.Errorf("%s's value appears in sidecast's output:\n%s", k, p.out)
+				}
+			}
 		})
 	}
 }
@@ -191,7 +196,7 @@ func composeRun(t *testing.T) (map[string]string, string, string) {
 
 func chartPasswordRun(t *testing.T) (map[string]string, string, string) {
 	const password = "chart-pw-3c81f0"
-	r := renderChart(t, "redis.password="+password, "admin.token=tok-9a7e")
+	r := renderChart(t, "redis.password="+password, "admin.token=tok-9a7e", "cluster.secret=cs-77d1", "sidecast.drainRate=25")
 	env := podEnv(t, r, renderedPod(t, r), podFields, map[string]map[string]string{})
 	srv := redistest.Start(t, redistest.Config{Password: password})
 	return localise(t, env, srv.Addr()), password, podFields["metadata.name"]
@@ -203,11 +208,12 @@ func chartTLSRun(t *testing.T) (map[string]string, string, string) {
 	const password = "tls-pw-51b9d2"
 	certs := redistest.GenerateCerts(t)
 	r := renderChart(t, "redis.tls.enabled=true", "redis.tls.existingSecret=redis-tls",
-		"redis.existingSecret=redis-secret", "admin.existingSecret=sidecast-admin")
+		"redis.existingSecret=redis-secret", "admin.existingSecret=sidecast-admin", "cluster.existingSecret=sidecast-cluster")
 	p := renderedPod(t, r)
 	secrets := map[string]map[string]string{
-		"redis-secret":   {"password": password},
-		"sidecast-admin": {"token": "admin-5f2c"},
+		"redis-secret":     {"password": password},
+		"sidecast-admin":   {"token": "admin-5f2c"},
+		"sidecast-cluster": {"secret": "cluster-9b3e"},
 	}
 	env := podEnv(t, r, p, podFields, secrets)
 	mount := tlsMountDir(t, p)

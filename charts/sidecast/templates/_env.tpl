@@ -111,6 +111,19 @@ POD_IP only feeds ADVERTISE_URL.
       name: {{ include "sidecast.secretName" . }}
       key: admin-token
 {{- end }}
+{{- if .Values.cluster.existingSecret }}
+- name: CLUSTER_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.cluster.existingSecret }}
+      key: {{ .Values.cluster.existingSecretKey }}
+{{- else if .Values.cluster.secret }}
+- name: CLUSTER_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "sidecast.secretName" . }}
+      key: cluster-secret
+{{- end }}
 - name: DRAIN_TIMEOUT
   value: {{ printf "%ds" (int $s.drainTimeoutSeconds) | quote }}
 {{- with $s.drainRate }}

@@ -51,7 +51,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{- define "sidecast.chartSecretNeeded" -}}
-{{- if or (and .Values.redis.password (not .Values.redis.existingSecret)) (and .Values.admin.token (not .Values.admin.existingSecret)) -}}
+{{- if or (and .Values.redis.password (not .Values.redis.existingSecret)) (and .Values.admin.token (not .Values.admin.existingSecret)) (and .Values.cluster.secret (not .Values.cluster.existingSecret)) -}}
 true
 {{- end }}
 {{- end }}
