@@ -14,10 +14,15 @@ type nodeOps struct {
 	drained  atomic.Uint64 // sessions the drain told to reconnect elsewhere
 	backend  *backendProbe
 	redisOps *prometheus.HistogramVec
+
+	// The two operations the bus reports, resolved once.
+	redisPublish, redisSelfCheck prometheus.Observer
 }
 
 // initOps runs in startNode before the bus is built (the bus feeds redisOps).
 func (n *node) initOps() {
 	n.ops.backend = newBackendProbe(n.cfg.Backend)
 	n.ops.redisOps = newRedisOpHistogram()
+	n.ops.redisPublish = n.ops.redisOps.WithLabelValues("publish")
+	n.ops.redisSelfCheck = n.ops.redisOps.WithLabelValues("selfcheck")
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -225,4 +226,17 @@ func FuzzRawURLPassword(f *testing.F) {
 			t.Fatalf("rawURLPassword(%q) = %q, url.Parse reads %q", raw, got, pw)
 		}
 	})
+}
+
+// TestObserveRedisAllocatesNothing: the bus's round-trip hook costs no
+// allocation per batch or probe.
+func TestObserveRedisAllocatesNothing(t *testing.T) {
+	n := &node{cfg: &Config{Backend: &url.URL{Scheme: "http", Host: "127.0.0.1:1"}}}
+	n.initOps()
+	if a := testing.AllocsPerRun(1000, func() {
+		n.ops.observeRedis("publish", time.Millisecond)
+		n.ops.observeRedis("selfcheck", 2*time.Millisecond)
+	}); a != 0 {
+		t.Fatalf("%v allocations per observation", a)
+	}
 }
