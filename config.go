@@ -20,19 +20,21 @@ import (
 // README's configuration table. Fields without an `env` tag are derived by
 // LoadConfig and never read from the environment.
 type Config struct {
-	RedisURL                   string `env:"REDIS_URL" help:"Redis to join, redis://[user[:password]@]host[:port][/db] or rediss:// for TLS. Wins over REDIS_HOST/PORT for what it contains." secret:"url"`
-	RedisHost                  string `env:"REDIS_HOST" help:"Redis host, when REDIS_URL is not set."`
-	RedisPort                  int    `env:"REDIS_PORT" envDefault:"6379" help:"Redis port, with REDIS_HOST."`
-	RedisUsername              string `env:"REDIS_USERNAME" help:"Redis ACL user; fills what REDIS_URL lacks."`
-	RedisPassword              string `env:"REDIS_PASSWORD" help:"Redis password; fills what REDIS_URL lacks. Never logged." secret:"true"`
-	RedisTLS                   bool   `env:"REDIS_TLS" envDefault:"false" help:"Talk TLS to Redis (rediss:// turns it on too)."`
-	RedisTLSCert               string `env:"REDIS_TLS_CERT" help:"Client certificate file (PEM) for mutual TLS; needs REDIS_TLS_KEY."`
-	RedisTLSKey                string `env:"REDIS_TLS_KEY" help:"Client key file (PEM) for mutual TLS; needs REDIS_TLS_CERT."`
-	RedisTLSCA                 string `env:"REDIS_TLS_CA" help:"CA bundle file (PEM) that signs the Redis server certificate; system roots when empty."`
-	RedisTLSRejectUnauthorized bool   `env:"REDIS_TLS_REJECT_UNAUTHORIZED" envDefault:"true" help:"Verify the Redis server certificate. false is for development only."`
-	RedisEnabled               string `env:"REDIS_ENABLED" help:"Unset: Redis is used when REDIS_URL or REDIS_HOST is set, else the in-memory bus (single node). true: use Redis (127.0.0.1:REDIS_PORT when no host is given). false: force the in-memory bus."`
-	RedisAdapterKey            string `env:"REDIS_ADAPTER_KEY" envDefault:"socket.io" help:"Prefix of every Redis key and channel. Pub/sub ignores the db number: give each environment its own."`
-	RedisRequestsTimeoutMS     int    `env:"REDIS_REQUESTS_TIMEOUT" envDefault:"5000" help:"Milliseconds: bounds each Redis dial and command, and (with mirror sessions) how long a membership barrier waits for peers; keep it well below clients' connect timeout."`
+	RedisURL                   string   `env:"REDIS_URL" help:"Redis to join, redis://[user[:password]@]host[:port][/db] or rediss:// for TLS. Wins over REDIS_HOST/PORT for what it contains." secret:"url"`
+	RedisHost                  string   `env:"REDIS_HOST" help:"Redis host, when REDIS_URL is not set."`
+	RedisPort                  int      `env:"REDIS_PORT" envDefault:"6379" help:"Redis port, with REDIS_HOST."`
+	RedisUsername              string   `env:"REDIS_USERNAME" help:"Redis ACL user; fills what REDIS_URL lacks."`
+	RedisPassword              string   `env:"REDIS_PASSWORD" help:"Redis password; fills what REDIS_URL lacks. Never logged." secret:"true"`
+	RedisTLS                   bool     `env:"REDIS_TLS" envDefault:"false" help:"Talk TLS to Redis (rediss:// turns it on too)."`
+	RedisTLSCert               string   `env:"REDIS_TLS_CERT" help:"Client certificate file (PEM) for mutual TLS; needs REDIS_TLS_KEY."`
+	RedisTLSKey                string   `env:"REDIS_TLS_KEY" help:"Client key file (PEM) for mutual TLS; needs REDIS_TLS_CERT."`
+	RedisTLSCA                 string   `env:"REDIS_TLS_CA" help:"CA bundle file (PEM) that signs the Redis server certificate; system roots when empty."`
+	RedisTLSRejectUnauthorized bool     `env:"REDIS_TLS_REJECT_UNAUTHORIZED" envDefault:"true" help:"Verify the Redis server certificate. false is for development only."`
+	RedisEnabled               string   `env:"REDIS_ENABLED" help:"Unset: Redis is used when REDIS_URL or REDIS_HOST is set, else the in-memory bus (single node). true: use Redis (127.0.0.1:REDIS_PORT when no host is given). false: force the in-memory bus."`
+	RedisAdapterKey            string   `env:"REDIS_ADAPTER_KEY" envDefault:"socket.io" help:"Prefix of every Redis key and channel. Pub/sub ignores the db number: give each environment its own."`
+	RedisRequestsTimeoutMS     int      `env:"REDIS_REQUESTS_TIMEOUT" envDefault:"5000" help:"Milliseconds: bounds each Redis dial and command, and (with mirror sessions) how long a membership barrier waits for peers; keep it well below clients' connect timeout."`
+	RedisCluster               bool     `env:"REDIS_CLUSTER" envDefault:"false" help:"Redis is a Redis Cluster: every channel goes through sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7). Several nodes in REDIS_URL (redis://[user:pw@]h1:p1,h2:p2) or REDIS_CLUSTER_NODES turn it on too."`
+	RedisClusterNodes          []string `env:"REDIS_CLUSTER_NODES" help:"Comma-separated host:port seed nodes of a Redis Cluster (any node will do; the rest are discovered); credentials and TLS come from the other REDIS_* variables."`
 
 	ServerID   string `env:"SERVER_ID" help:"This node's id in the cluster; <hostname>-<random> when empty."`
 	ServerPort int    `env:"SERVER_PORT" envDefault:"3000" help:"Port clients connect to; also serves proxied HTTP and HEALTH_PATH."`

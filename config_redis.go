@@ -37,6 +37,8 @@ func (c *Config) redisConfig() fanout.RedisConfig {
 		TLSRejectUnauthorized: &reject,
 		KeyPrefix:             c.RedisAdapterKey,
 		RequestTimeout:        c.RequestsTimeout(),
+		Cluster:               c.RedisCluster,
+		ClusterNodes:          trimList(c.RedisClusterNodes),
 	}
 }
 
@@ -61,10 +63,16 @@ func (c *Config) resolveRedis() error {
 	}
 	if choice.Redis && errors.Join(errs...) == nil {
 		opts, err := c.Redis.Options(slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err == nil && c.Redis.ClusterMode() {
+			var co *redis.ClusterOptions
+			if co, err = c.Redis.ClusterOptions(slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil {
+				c.redisShown = describeCluster(opts, co.Addrs)
+			}
+		} else if err == nil {
+			c.redisShown = describeRedis(opts)
+		}
 		if err != nil {
 			errs = append(errs, fromFanout(err, c.RedisURL))
-		} else {
-			c.redisShown = describeRedis(opts)
 		}
 	}
 	return errors.Join(errs...)
@@ -85,6 +93,8 @@ func (c *Config) chooseBus() (BusChoice, error) {
 		return BusChoice{Redis: true, Why: "REDIS_URL is set"}, nil
 	case c.RedisHost != "":
 		return BusChoice{Redis: true, Why: "REDIS_HOST is set"}, nil
+	case len(trimList(c.RedisClusterNodes)) > 0:
+		return BusChoice{Redis: true, Why: "REDIS_CLUSTER_NODES is set"}, nil
 	}
 	return BusChoice{Why: "neither REDIS_URL nor REDIS_HOST is set"}, nil
 }
@@ -132,6 +142,18 @@ func describeRedis(o *redis.Options) string {
 		u.User = url.User(o.Username)
 	}
 	return u.String()
+}
+
+// describeCluster names a Redis Cluster's seeds, for logs: never the password.
+func describeCluster(o *redis.Options, seeds []string) string {
+	u := url.URL{Scheme: "redis", Host: strings.Join(seeds, ",")}
+	if o.TLSConfig != nil {
+		u.Scheme = "rediss"
+	}
+	if o.Username != "" {
+		u.User = url.User(o.Username)
+	}
+	return "cluster " + u.String()
 }
 
 // quoteURL quotes a URL for an error message, or hides it when it may hold

@@ -15,15 +15,18 @@ import (
 
 var _ Bus = (*RedisBus)(nil)
 
-// RedisBus is one node's bus over Redis pub/sub. Publish queues a copy;
-// publishLoop writes the queue in pipelined batches, in queue order.
-// receiveLoop owns the subscription connection: it dispatches messages,
-// pings a silent connection, and reconnects and resubscribes forever with
-// backoff. Neither loop ever stops the process: errors are logged, counted
-// and reported by Status.
+// RedisBus is one node's bus over Redis pub/sub, on one server or on a
+// Redis Cluster (sharded pub/sub, bus_redis_mode.go). Publish queues a
+// copy; publishLoop writes the queue in pipelined batches, in queue order.
+// Each subscription connection (subConn) has a receiveLoop that dispatches
+// its messages, pings it when silent, and reconnects and resubscribes
+// forever with backoff. No loop ever stops the process: errors are logged,
+// counted and reported by Status.
 type RedisBus struct {
 	core
-	client  *redis.Client
+	client  redis.UniversalClient
+	cluster *redis.ClusterClient // the same client in cluster mode, else nil
+	mode    pubsubMode
 	addr    string
 	keys    keyspace
 	timeout time.Duration
@@ -34,9 +37,10 @@ type RedisBus struct {
 
 	names       sync.Map // Channel → full Redis channel name (string)
 	lastPubWarn atomic.Int64
+	dispMu      sync.Mutex // handlers run one at a time, whichever connection received
 
 	mu        sync.Mutex
-	ps        *redis.PubSub
+	conns     []*subConn
 	subs      map[string]*redisSub // by full channel name
 	connected bool
 	everUp    bool
@@ -46,10 +50,21 @@ type RedisBus struct {
 // redisSub is one subscribed channel.
 type redisSub struct {
 	ch        Channel
+	conn      *subConn // guarded by RedisBus.mu; set once
 	h         atomic.Pointer[Handler]
 	confirmed bool          // guarded by RedisBus.mu
 	ready     chan struct{} // closed at the first confirmation
 	readyOnce sync.Once
+}
+
+// subConn is one subscription connection and the receiveLoop that owns
+// it. On one server a single subConn carries every channel; in cluster
+// mode each channel has its own, on its shard.
+type subConn struct {
+	b      *RedisBus
+	ps     *redis.PubSub // guarded by b.mu: renew swaps it
+	up     bool          // guarded by b.mu: every channel of it confirmed
+	everUp bool          // guarded by b.mu
 }
 
 type outMsg struct {
@@ -65,16 +80,21 @@ func NewRedisBus(cfg BusConfig, rc RedisConfig) (*RedisBus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fanout: redis bus: %w", err)
 	}
-	opt, err := rc.Options(cfg.Logger)
+	prefix, err := rc.prefix()
 	if err != nil {
 		return nil, err
 	}
-	prefix, _ := rc.prefix()
+	client, cluster, mode, addr, timeout, err := newRedisClient(rc, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
 	b := &RedisBus{
-		client:  redis.NewClient(opt),
-		addr:    opt.Addr,
+		client:  client,
+		cluster: cluster,
+		mode:    mode,
+		addr:    addr,
 		keys:    keyspace{prefix: prefix},
-		timeout: opt.ReadTimeout,
+		timeout: timeout,
 		queue:   make(chan outMsg, cfg.QueueSize),
 		pubDone: make(chan struct{}),
 		subs:    make(map[string]*redisSub),
@@ -83,18 +103,22 @@ func NewRedisBus(cfg BusConfig, rc RedisConfig) (*RedisBus, error) {
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.init(cfg, b.Publish)
 	own := b.keys.channel(b.own)
-	b.subs[own] = newRedisSub(b.own)
-	b.ps = b.client.Subscribe(b.ctx) // connects lazily, in receiveLoop
-	_ = b.ps.Subscribe(b.ctx, own)   // a failure is retried by receiveLoop
-	b.start(b.receiveLoop)
+	c := &subConn{b: b, ps: b.mode.newPubSub(b.ctx, b.client)} // connects lazily, in receiveLoop
+	_ = b.mode.subscribe(b.ctx, c.ps, own)                     // a failure is retried by receiveLoop
+	b.subs[own] = newRedisSub(b.own, c)
+	b.conns = append(b.conns, c)
+	b.start(c.receiveLoop)
 	go b.publishLoop()
 	b.startSelfCheck()
 	return b, nil
 }
 
-func newRedisSub(ch Channel) *redisSub { return &redisSub{ch: ch, ready: make(chan struct{})} }
+func newRedisSub(ch Channel, c *subConn) *redisSub {
+	return &redisSub{ch: ch, conn: c, ready: make(chan struct{})}
+}
 
-// Addr returns the Redis address the bus dials, for logs.
+// Addr returns the Redis address the bus dials (in cluster mode "cluster"
+// and the seeds), for logs.
 func (b *RedisBus) Addr() string { return b.addr }
 
 // Publish copies msg and queues it for ch; it never blocks.
@@ -145,12 +169,17 @@ func (b *RedisBus) Subscribe(ctx context.Context, ch Channel, h Handler) error {
 	}
 	s, ok := b.subs[full]
 	if !ok {
-		s = newRedisSub(ch)
+		var c *subConn // in cluster mode, addChannel makes the channel's own
+		if !b.mode.sharded {
+			c = b.conns[0]
+		}
+		s = newRedisSub(ch, c)
 		b.subs[full] = s
 		b.connected = false
-		ps := b.ps
 		b.mu.Unlock()
-		_ = ps.Subscribe(ctx, full) // when it fails, the reconnect restores every channel
+		if err := b.addChannel(ctx, s, full); err != nil {
+			return err
+		}
 	} else {
 		b.mu.Unlock()
 	}
@@ -163,6 +192,33 @@ func (b *RedisBus) Subscribe(ctx context.Context, ch Channel, h Handler) error {
 	case <-ctx.Done():
 		return fmt.Errorf("fanout: subscribe %s: %w (%v)", full, ErrNotConnected, b.Status().Err)
 	}
+}
+
+// addChannel subscribes a new channel: on one server on the shared
+// connection, in cluster mode on a connection of its own, to its shard.
+// A failed SUBSCRIBE is not an error here: the receiveLoop's reconnect
+// subscribes every channel again.
+func (b *RedisBus) addChannel(ctx context.Context, s *redisSub, full string) error {
+	if !b.mode.sharded {
+		b.mu.Lock()
+		ps := s.conn.ps
+		b.mu.Unlock()
+		_ = b.mode.subscribe(ctx, ps, full)
+		return nil
+	}
+	ps := b.mode.newPubSub(b.ctx, b.client)
+	_ = b.mode.subscribe(ctx, ps, full) // recorded first, so a reconnect goes to the channel's shard
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed() {
+		_ = ps.Close()
+		return ErrClosed
+	}
+	c := &subConn{b: b, ps: ps}
+	s.conn = c
+	b.conns = append(b.conns, c)
+	b.start(c.receiveLoop) // under mu: Close closes done under mu before it waits
+	return nil
 }
 
 // Status reports connectivity and the self-check.
@@ -180,13 +236,20 @@ func (b *RedisBus) Status() Status {
 // every goroutine, waits for them and closes the connections. Idempotent.
 func (b *RedisBus) Close() error {
 	b.closeOnce.Do(func() {
+		b.mu.Lock()
 		close(b.done)
+		b.mu.Unlock()
 		<-b.pubDone
 		b.cancel()
 		b.mu.Lock()
-		ps := b.ps
+		var subs []*redis.PubSub
+		for _, c := range b.conns {
+			subs = append(subs, c.ps)
+		}
 		b.mu.Unlock()
-		_ = ps.Close()
+		for _, ps := range subs {
+			_ = ps.Close()
+		}
 		b.wg.Wait()
 		_ = b.client.Close()
 	})

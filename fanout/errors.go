@@ -43,6 +43,11 @@ var (
 	// ErrPermission: the Redis user may not run a command sidecast needs;
 	// errors wrapping it name the command and the ACL rule to grant.
 	ErrPermission = errors.New("fanout: redis user lacks a permission sidecast needs")
+	// ErrNotCluster: cluster mode is on (REDIS_CLUSTER, REDIS_CLUSTER_NODES
+	// or several nodes in REDIS_URL) but the server is not a Redis Cluster.
+	ErrNotCluster = errors.New("fanout: cluster mode is on but the Redis server is not a Redis Cluster (unset REDIS_CLUSTER and REDIS_CLUSTER_NODES, and name one node in REDIS_URL)")
+	// ErrIsCluster: the server is a Redis Cluster node but cluster mode is off.
+	ErrIsCluster = errors.New("fanout: the Redis server is a Redis Cluster node but cluster mode is off (set REDIS_CLUSTER=true)")
 	// ErrConfig: a Redis setting is invalid; errors wrapping it are *ConfigError.
 	ErrConfig = errors.New("fanout: invalid redis configuration")
 )

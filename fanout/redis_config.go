@@ -52,6 +52,13 @@ type RedisConfig struct {
 	// RequestTimeout (REDIS_REQUESTS_TIMEOUT, given in ms) bounds a dial
 	// and each command; default 5s.
 	RequestTimeout time.Duration
+	// Cluster (REDIS_CLUSTER) talks to a Redis Cluster: seed nodes from
+	// URL, ClusterNodes or Host/Port, every channel through sharded pub/sub
+	// (redis_cluster_config.go). Several seeds in URL or any ClusterNodes
+	// turn it on too.
+	Cluster bool
+	// ClusterNodes (REDIS_CLUSTER_NODES) are more seed nodes, host:port.
+	ClusterNodes []string
 }
 
 // ConfigError names the environment variable whose value is wrong. Its text
@@ -156,13 +163,14 @@ func (c RedisConfig) endpoint() (endpoint, error) {
 	if c.URL == "" {
 		return ep, nil
 	}
-	return c.mergeURL(ep)
+	first, _ := c.splitURL()
+	return mergeURL(ep, first)
 }
 
 const urlShape = "want redis[s]://[user[:password]@]host[:port][/db] (the value is not shown: it may hold a password)"
 
-func (c RedisConfig) mergeURL(ep endpoint) (endpoint, error) {
-	u, err := url.Parse(c.URL)
+func mergeURL(ep endpoint, raw string) (endpoint, error) {
+	u, err := url.Parse(raw)
 	if err != nil {
 		return ep, configErr("REDIS_URL", "not a valid URL; %s", urlShape)
 	}

@@ -1,0 +1,193 @@
+package fanout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sidecast/sidecast/internal/redistest"
+)
+
+// clusterNetwork is a network over a real local Redis Cluster (three
+// masters, one replica each), with its own key prefix.
+func clusterNetwork(t *testing.T, c *redistest.Cluster, prefix string) *network {
+	t.Helper()
+	return &network{name: "redis-cluster", redis: RedisConfig{URL: c.URL(), KeyPrefix: prefix}}
+}
+
+// TestRedisCluster runs the bus, the registry and mirror sessions over a
+// real Redis Cluster: per-node channels on the shards their slots map to,
+// registry keys that never cross slots, and a room of three clients on
+// three nodes.
+func TestRedisCluster(t *testing.T) {
+	start := time.Now()
+	rc := redistest.StartCluster(t, redistest.ClusterConfig{})
+	t.Logf("cluster of %d redis-server processes ready in %v", len(rc.Nodes()), time.Since(start))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	t.Run("check", func(t *testing.T) { testClusterCheck(ctx, t, rc) })
+	t.Run("room of three on three nodes", func(t *testing.T) { testClusterRoom(ctx, t, rc) })
+	t.Run("channels on their shards", func(t *testing.T) { testClusterShardChannels(ctx, t, rc) })
+	t.Run("no pattern or keyspace commands", func(t *testing.T) { testClusterCommandSet(ctx, t, rc) })
+}
+
+// testClusterCheck: Check passes on a cluster and says clearly when the
+// configured mode and the server's kind disagree, both ways.
+func testClusterCheck(ctx context.Context, t *testing.T, rc *redistest.Cluster) {
+	plain := redistest.Start(t, redistest.Config{})
+	cases := []struct {
+		name string
+		cfg  RedisConfig
+		want error
+	}{
+		{"cluster mode on a cluster", RedisConfig{URL: rc.URL()}, nil},
+		{"REDIS_CLUSTER with one seed", RedisConfig{URL: "redis://" + rc.Addrs()[0], Cluster: true}, nil},
+		{"REDIS_CLUSTER_NODES", RedisConfig{ClusterNodes: rc.Addrs()[:2]}, nil},
+		{"single mode on a cluster node", RedisConfig{URL: "redis://" + rc.Addrs()[0]}, ErrIsCluster},
+		{"cluster mode on a single server", RedisConfig{URL: plain.URL(), Cluster: true}, ErrNotCluster},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.KeyPrefix = "check"
+			tc.cfg.RequestTimeout = 2 * time.Second
+			b := redisBus(t, fastConfig("check-node"), tc.cfg)
+			err := b.Check(ctx)
+			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
+				t.Fatalf("Check = %v, want %v", err, tc.want)
+			}
+			t.Logf("Check: %v", err)
+		})
+	}
+}
+
+// testClusterRoom: three wschat backends behind three nodes over the
+// cluster; three clients, one per node, in one room: each message reaches
+// all three exactly once.
+func testClusterRoom(ctx context.Context, t *testing.T, rc *redistest.Cluster) {
+	n := clusterNetwork(t, rc, "room")
+	nodes := []*testNode{
+		startWSNode(t, n, "a", wsClusterConfig()),
+		startWSNode(t, n, "b", wsClusterConfig()),
+		startWSNode(t, n, "c", wsClusterConfig()),
+	}
+	waitPeers(t, nodes...)
+	users := []string{"alice", "bob", "carol"}
+	clients := make([]*chatClient, 3)
+	for i, u := range users {
+		clients[i] = dialChat(t, nodes[i], u)
+		clients[i].send(map[string]any{"type": "join", "room": "r"})
+		clients[i].waitFor(map[string]any{"type": "joined", "user": u}, 1)
+	}
+	for i, c := range clients {
+		for _, u := range users[i:] {
+			// A member sees its own join and every later one, once.
+			c.waitFor(map[string]any{"type": "joined", "user": u}, 1)
+		}
+	}
+	for round := 0; round < 3; round++ {
+		for i, from := range clients {
+			text := fmt.Sprintf("%s-%d", users[i], round)
+			start := time.Now()
+			from.send(map[string]any{"type": "say", "room": "r", "text": text})
+			for _, to := range clients {
+				to.waitFor(map[string]any{"type": "said", "from": users[i], "text": text}, 1)
+			}
+			if round == 0 {
+				t.Logf("%s's message reached all three nodes in %v", users[i], time.Since(start))
+			}
+		}
+	}
+	for _, nd := range nodes {
+		if st := nd.cl.Stats(); st.BarrierTimeouts != 0 || st.SequenceGaps != 0 {
+			t.Fatalf("node %s: %+v", nd.id, st)
+		}
+		if st := nd.bus.Stats(); st.DroppedTransport != 0 || st.DroppedQueueFull != 0 {
+			t.Fatalf("node %s lost bus messages: %+v", nd.id, st)
+		}
+	}
+}
+
+// testClusterShardChannels: each node channel is a shard channel on
+// exactly the master that owns its slot, and nothing is subscribed with
+// plain SUBSCRIBE anywhere.
+func testClusterShardChannels(ctx context.Context, t *testing.T, rc *redistest.Cluster) {
+	n := clusterNetwork(t, rc, "shards")
+	ids := []string{"n1", "n2", "n3", "n4", "n5", "n6"}
+	for _, id := range ids {
+		b := n.bus(t, fastConfig(id))
+		eventually(t, 10*time.Second, id+" healthy", func() bool { return b.Status().Healthy })
+	}
+	masters, err := rc.Masters(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perMaster := map[string]int{}
+	for _, id := range ids {
+		full := "shards:sidecast:node:" + id
+		owner, err := rc.MasterFor(ctx, full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range masters {
+			got, err := rc.Client(m).PubSubShardChannels(ctx, full).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if on := len(got) == 1; on != (m == owner) {
+				t.Fatalf("channel %s on master %s: %v (owner %s)", full, m.Addr(), got, owner.Addr())
+			}
+		}
+		perMaster[owner.Addr()]++
+	}
+	for _, s := range rc.Nodes() {
+		if got, err := rc.Client(s).PubSubChannels(ctx, "*").Result(); err != nil || len(got) != 0 {
+			t.Fatalf("plain channels on %s: %v (%v)", s.Addr(), got, err)
+		}
+	}
+	t.Logf("node channels per master: %v", perMaster)
+}
+
+// testClusterCommandSet: managed services refuse PSUBSCRIBE and KEYS;
+// INFO commandstats on every node shows sidecast sent neither (nor SCAN,
+// nor plain PUBLISH/SUBSCRIBE, which a cluster copies to every node).
+func testClusterCommandSet(ctx context.Context, t *testing.T, rc *redistest.Cluster) {
+	if err := rc.ResetStats(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n := clusterNetwork(t, rc, "cmds")
+	a := startWSNode(t, n, "a", wsClusterConfig())
+	b := startWSNode(t, n, "b", wsClusterConfig())
+	waitPeers(t, a, b)
+	alice, bob := dialChat(t, a, "alice"), dialChat(t, b, "bob")
+	alice.send(map[string]any{"type": "join", "room": "r"})
+	bob.send(map[string]any{"type": "join", "room": "r"})
+	bob.waitFor(map[string]any{"type": "joined", "user": "bob"}, 1)
+	alice.send(map[string]any{"type": "say", "room": "r", "text": "hi"})
+	bob.waitFor(map[string]any{"type": "said", "text": "hi"}, 1)
+
+	stats, err := rc.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := map[string]int64{}
+	for _, st := range stats {
+		for cmd, n := range st.Calls {
+			total[cmd] += n
+		}
+	}
+	t.Logf("commands on the cluster during the run: %v", total)
+	for _, cmd := range []string{"psubscribe", "keys", "scan", "publish", "subscribe"} {
+		if total[cmd] != 0 {
+			t.Errorf("%s sent %d times", strings.ToUpper(cmd), total[cmd])
+		}
+	}
+	for _, cmd := range []string{"spublish", "ssubscribe", "set", "smembers", "mget"} {
+		if total[cmd] == 0 {
+			t.Errorf("%s never sent: the run did not exercise the bus", strings.ToUpper(cmd))
+		}
+	}
+}
