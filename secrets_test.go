@@ -34,18 +34,23 @@ const (
 // every line it wrote for every secret, raw and URL-escaped.
 func TestSecretsNeverLogged(t *testing.T) {
 	tests := []struct {
-		name   string
-		format string
-		redis  func(rs *redistest.Server) map[string]string
-		cfg    redistest.Config
+		name    string
+		format  string
+		redis   func(rs *redistest.Server) map[string]string
+		cfg     redistest.Config
+		refused bool // Redis refuses the credentials: the node stays degraded
 	}{
 		{"password in REDIS_URL", "json", func(rs *redistest.Server) map[string]string {
 			u := url.URL{Scheme: "redis", User: url.UserPassword("app", secretRedisPW), Host: rs.Addr()}
 			return map[string]string{"REDIS_URL": u.String(), "REDIS_PASSWORD": secretEnvPW}
-		}, redistest.Config{Users: []string{"app on >" + secretRedisPW + " ~* &* +@all"}}},
+		}, redistest.Config{Users: []string{"app on >" + secretRedisPW + " ~* &* +@all"}}, false},
 		{"REDIS_PASSWORD", "text", func(rs *redistest.Server) map[string]string {
 			return map[string]string{"REDIS_HOST": "127.0.0.1", "REDIS_PORT": strconv.Itoa(rs.Port()), "REDIS_PASSWORD": secretEnvPW}
-		}, redistest.Config{Password: secretEnvPW}},
+		}, redistest.Config{Password: secretEnvPW}, false},
+		{"refused credentials", "json", func(rs *redistest.Server) map[string]string {
+			u := url.URL{Scheme: "redis", User: url.UserPassword("app", secretRedisPW), Host: rs.Addr()}
+			return map[string]string{"REDIS_URL": u.String()}
+		}, redistest.Config{Password: "the-right-one"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,6 +64,18 @@ func TestSecretsNeverLogged(t *testing.T) {
 				env[k] = v
 			}
 			p, base := startNodeProc(t, chat.URL, env)
+			if tt.refused {
+				p.waitOutput(&p.stderr, `Redis is not usable yet`)
+				exerciseSecrets(t, base, "http://127.0.0.1:"+mport)
+				c := dialWithSecrets(t, base, "degraded")
+				p.signal(syscall.SIGTERM)
+				if code := p.exitCode(); code != 0 {
+					t.Fatalf("exit code %d after the drain, want 0", code)
+				}
+				assertGoingAway(t, c)
+				assertLogsClean(t, p.stdout.String()+p.stderr.String(), tt.format)
+				return
+			}
 			waitRedis(t, base, true)
 			exerciseSecrets(t, base, "http://127.0.0.1:"+mport)
 
