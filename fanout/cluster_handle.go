@@ -16,7 +16,7 @@ func (c *Cluster) handle(env *Envelope) {
 		c.onMember(env)
 	case KindSessionClose:
 		if m := c.takeMirror(mirrorKey(env.Sender, env.Session)); m != nil {
-			m.close()
+			m.closeAfterQueue()
 		}
 	case KindBarrierAck:
 		if h := c.homeOf(env.Session); h != nil {

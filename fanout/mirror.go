@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"sync"
+	"time"
 
 	"github.com/gobwas/ws"
 	"github.com/valyala/bytebufferpool"
@@ -29,6 +30,7 @@ type mirror struct {
 	pm      *proxy.Mirror // nil while dialing
 	dialing bool
 	gate    bool         // a CONNECT is written and its reply not yet seen
+	closing bool         // close once the queue is written
 	queue   []queuedUnit // units waiting for the dial or the gate
 	lastSeq uint64
 	closed  bool
@@ -129,6 +131,10 @@ func (m *mirror) drainLocked(acks []uint64) []uint64 {
 	}
 	if len(m.queue) == 0 {
 		m.queue = nil
+		if m.closing && !m.closed && m.pm != nil {
+			m.closed = true
+			m.pm.Close()
+		}
 	}
 	return acks
 }
@@ -178,7 +184,7 @@ func (m *mirror) apply(seq uint64, enc []byte) {
 	m.push(enc, seq)
 }
 
-// close ends the mirror; its backend sees the client leave.
+// close ends the mirror now; its backend sees the client leave.
 func (m *mirror) close() {
 	m.mu.Lock()
 	m.closed = true
@@ -187,6 +193,21 @@ func (m *mirror) close() {
 	if pm != nil {
 		pm.Close()
 	}
+}
+
+// closeAfterQueue ends the mirror once what is queued is written (the
+// session closed at home right behind its last packets, while this mirror
+// still dialed or waited for its CONNECT answer), or after DialTimeout.
+func (m *mirror) closeAfterQueue() {
+	m.mu.Lock()
+	if m.closed || len(m.queue) == 0 || (!m.dialing && !m.gate) {
+		m.mu.Unlock()
+		m.close()
+		return
+	}
+	m.closing = true
+	m.mu.Unlock()
+	time.AfterFunc(m.c.cfg.DialTimeout, m.close)
 }
 
 // MirrorUnit implements proxy.MirrorHandler: what the backend sends to the
