@@ -29,20 +29,22 @@
 //     example configuration) and sends requests through nginx.
 //   - nginx_test.go runs the real nginx: `nginx -t` on the configuration,
 //     then nginx itself in front of two loopback backends, to show plain
-//     round-robin, the forwarded headers, unbuffered streaming and
-//     WebSocket upgrades.
+//     round-robin, the forwarded headers and WebSocket upgrades;
+//     nginxconf_test.go reads the configuration's syntax and checks the
+//     settings loopback cannot tell apart (timeouts, no buffering).
 //   - helm_test.go renders the chart with the real helm binary (SIDECAST_HELM,
 //     or the copy .ci/helm.sh builds) for several value sets and checks the
 //     sidecar container, its environment, probes, ports, preStop hooks,
-//     Service and PodDisruptionBudget; helm_strict_test.go decodes every
+//     Service and PodDisruptionBudget, and that values.schema.json and the
+//     templates refuse broken values; helm_strict_test.go decodes every
 //     rendered object into its Kubernetes API type (k8s.io/api), refusing
-//     unknown fields.
+//     unknown fields; helm_notes_test.go renders NOTES.txt.
 //   - sidecast_run_test.go runs the real sidecast binary with the
 //     environment the compose file and the chart give it (pointed at
 //     loopback) against a real redis-server configured like theirs
 //     (password; mutual TLS with the certificates where the chart mounts
 //     them): every value is accepted, Redis authenticates, the server id is
-//     right, the password never reaches the output, SIGTERM stops it
+//     right, no secret reaches the output, SIGTERM stops it
 //     cleanly. healthcheck_test.go checks `sidecast healthcheck`, which the
 //     image's HEALTHCHECK runs.
 //   - envnames_test.go reads sidecast's configuration struct from the
@@ -53,5 +55,7 @@
 // install it; nothing is skipped.
 //
 // Nothing here starts goroutines that outlive a test: processes started by
-// a test are stopped and waited for in t.Cleanup.
+// a test are stopped and waited for in t.Cleanup. The sidecast binary and
+// the example backend's install are made once per package run and removed
+// by TestMain.
 package deploytest
