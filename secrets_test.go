@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -181,6 +182,18 @@ func assertLogsClean(t *testing.T, logs, format string) {
 	}
 	if !strings.Contains(logs, "drained") {
 		t.Fatalf("the logs do not show the drain:\n%s", logs)
+	}
+	for i, line := range lines {
+		if line == "" {
+			continue
+		}
+		structured := strings.HasPrefix(line, "time=")
+		if format == "json" {
+			structured = json.Valid([]byte(line))
+		}
+		if !structured {
+			t.Errorf("log line %d is not a structured %s line: %s", i+1, format, line)
+		}
 	}
 	for _, s := range []string{secretRedisPW, secretEnvPW, secretAdmin, secretWrongTok, secretCluster, secretCookie, secretAuthValue} {
 		for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s), url.UserPassword("", s).String()[1:]} {

@@ -7,11 +7,15 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+
+	"github.com/sidecast/sidecast/fanout"
 )
 
 // serve runs one node on SERVER_PORT until ctx ends (SIGINT/SIGTERM), then
 // shuts it down within DRAIN_TIMEOUT.
 func serve(ctx context.Context, cfg *Config, logger *slog.Logger) error {
+	// go-redis's own lines would bypass the structured (and redacting) log.
+	fanout.RouteRedisLogs(logger)
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.ServerPort))
 	if err != nil {
 		return fmt.Errorf("listen on SERVER_PORT: %w", err)
