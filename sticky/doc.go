@@ -22,8 +22,12 @@
 //     A request with HopHeader is a forward from a peer: with a secret its
 //     signature (HMAC over method, path and query, timestamp and sender;
 //     bounded skew) must verify or it is refused with 403; without one
-//     only a trusted address may send it. An admitted forward's
-//     ClientHeader becomes the request's RemoteAddr.
+//     only a trusted address may send it, and only for a request with a
+//     sid (what peers forward; a handshake claiming to be a forward is a
+//     client's and is sanitised as one). An admitted forward's
+//     ClientHeader becomes the request's RemoteAddr. No backend ever sees
+//     a forwarded request: a session's upstream is opened at its
+//     handshake, which is always served where it lands.
 //  2. An Engine.IO request whose sid names a live peer is forwarded there
 //     with httputil.ReverseProxy over a shared keep-alive transport — a
 //     polling GET or POST, or a websocket upgrade, which is then relayed

@@ -27,25 +27,34 @@ type front struct {
 
 func (f *front) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r := f.r
-	fwd, err := r.admit(req)
+	var sid string
+	eio := r.isEngineIO(req)
+	if eio {
+		sid = req.URL.Query().Get("sid")
+	}
+	fwd, err := r.admit(req, sid != "")
 	if err != nil {
 		r.refused.Add(1)
 		r.log.Warn("sticky: forward refused", "remote", req.RemoteAddr, "err", err)
 		http.Error(w, "forward refused", http.StatusForbidden)
 		return
 	}
-	if !r.isEngineIO(req) {
+	switch {
+	case !eio:
 		f.next.ServeHTTP(w, req)
-		return
-	}
-	sid := req.URL.Query().Get("sid")
-	if sid == "" {
+	case sid == "":
 		if r.setCookie != "" {
 			w.Header().Add("Set-Cookie", r.setCookie)
 		}
 		f.next.ServeHTTP(w, req)
-		return
+	default:
+		f.route(w, req, sid, fwd)
 	}
+}
+
+// route serves a request for session sid here, or at its owner.
+func (f *front) route(w http.ResponseWriter, req *http.Request, sid string, fwd bool) {
+	r := f.r
 	tag, err := r.codec.Parse(sid)
 	switch {
 	case err != nil || tag == r.self || r.cfg.DisableForwarding:
@@ -66,10 +75,13 @@ func (f *front) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 // admit sanitises req's headers and reports whether it is a forward from a
-// peer. A forward's client address (ClientHeader) becomes req.RemoteAddr,
-// so the backend sees the client. The error is a forward that must be
-// refused.
-func (r *Router) admit(req *http.Request) (bool, error) {
+// peer. Peers forward only requests for a session (routable); the request
+// of a forward is never seen by a backend (its session's upstream was
+// opened at the handshake), and its client address (ClientHeader) becomes
+// req.RemoteAddr for the owner's own handling. The error is a forward that
+// must be refused: with a secret, any request that claims to be one must
+// carry a valid signature.
+func (r *Router) admit(req *http.Request, routable bool) (bool, error) {
 	isTrusted := trusted(r.cfg.Trusted, req.RemoteAddr)
 	if req.Header.Get(HopHeader) == "" {
 		clientIdentity(req.Header, isTrusted)
@@ -79,9 +91,11 @@ func (r *Router) admit(req *http.Request) (bool, error) {
 		if err := r.signer.verify(req); err != nil {
 			return false, err
 		}
-	} else if !isTrusted {
-		// Without a secret only a trusted address may claim to be a peer.
-		clientIdentity(req.Header, false)
+	} else if !isTrusted || !routable {
+		// Without a secret only a trusted address may claim to be a peer,
+		// and only for what peers forward: a client behind a trusted
+		// balancer must not choose the address its handshake reports.
+		clientIdentity(req.Header, isTrusted)
 		return false, nil
 	}
 	if c := req.Header.Get(ClientHeader); c != "" {

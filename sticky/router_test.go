@@ -148,6 +148,17 @@ func TestForgedForward(t *testing.T) {
 			t.Fatalf("%d, proxy saw %+v: the claim must be ignored, not believed", code, seen)
 		}
 	})
+	t.Run("no secret, trusted sender, handshake", func(t *testing.T) {
+		// A client behind a trusted balancer claims to be a forward on a
+		// request peers never forward: its address claim is ignored.
+		c := newTestCluster(t, []string{"a"}, nil)
+		a := c.node("a")
+		code, _ := do(t, forged(t, a, ""))
+		seen := a.last(t)
+		if code != http.StatusOK || strings.HasPrefix(seen.RemoteAddr, "203.0.113.9") || seen.Header.Get(HopHeader) != "" {
+			t.Fatalf("%d, proxy saw %+v: a handshake is never a forward", code, seen)
+		}
+	})
 	t.Run("no secret, trusted peer", func(t *testing.T) {
 		c := newTestCluster(t, []string{"a", "b"}, nil)
 		b := c.node("b")
