@@ -22,7 +22,7 @@ const (
 // shorter for the negative control, which expects to wait in vain.
 const (
 	diffWait        = 8 * time.Second
-	diffWaitNegated = 3 * time.Second
+	diffWaitNegated = 2 * time.Second
 )
 
 // diffSuite is the state shared by the scenarios of one TestDifferential.
@@ -144,7 +144,11 @@ func (s *diffSuite) world(t *testing.T, sc *difftest.Scenario, run string) *clus
 		for k, v := range sc.Env {
 			env[k] = v
 		}
-		return newClusterWorld(t, run, redisURL, sc.Backend, s.backends.start(t, sc.Backend, sc.Nodes), env, sc.Late)
+		backends := s.backends.get(s.t, sc.Backend, sc.Nodes)
+		if sc.FreshBackends {
+			backends = s.backends.start(t, sc.Backend, sc.Nodes)
+		}
+		return newClusterWorld(t, run, redisURL, sc.Backend, backends, env, sc.Late)
 	}
 	key := run + "/" + string(sc.Backend)
 	if w := s.shared[key]; w != nil {

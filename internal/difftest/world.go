@@ -67,11 +67,14 @@ type Scenario struct {
 	// Processes: the scenario kills or pauses a node, so its nodes must be
 	// separate processes (the Redis run only).
 	Processes bool
-	// Dedicated: the scenario gets nodes and backends of its own, started
-	// with Env on top of the usual settings (fresh backends start their
-	// ack ids at zero; short TTLs do not disturb other scenarios).
+	// Dedicated: the scenario gets sidecast nodes of its own, started with
+	// Env on top of the usual settings (short TTLs, a late node or a killed
+	// one do not disturb other scenarios).
 	Dedicated bool
 	Env       map[string]string
+	// FreshBackends: a dedicated scenario also gets backends of its own
+	// (they start their ack ids alike, at zero).
+	FreshBackends bool
 	// Disturbs: a peer is killed or paused, so barrier timeouts are expected.
 	Disturbs bool
 	Run      func(s *Script)
