@@ -128,6 +128,7 @@ func (c *nodeCollector) collectBus(ch chan<- prometheus.Metric) {
 	counter(ch, descBusReceived, st.Delivered)
 	counter(ch, descBusLost, st.DroppedQueueFull, "queue_full")
 	counter(ch, descBusLost, st.DroppedTransport, "transport")
+	counter(ch, descBusLost, st.DroppedNoReceiver, "no_receiver")
 	counter(ch, descBusLost, st.UnknownVersion, "unknown_version")
 	counter(ch, descBusLost, st.Malformed, "malformed")
 	counter(ch, descBusLost, st.Unhandled, "unhandled")

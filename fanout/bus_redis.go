@@ -68,8 +68,9 @@ type subConn struct {
 }
 
 type outMsg struct {
-	ch  string
-	buf *bytebufferpool.ByteBuffer
+	ch   string
+	buf  *bytebufferpool.ByteBuffer
+	node bool // a node channel: exactly one subscriber when all is well
 }
 
 // NewRedisBus builds a bus from cfg and rc and starts its goroutines. It
@@ -133,7 +134,7 @@ func (b *RedisBus) Publish(ch Channel, msg []byte) error {
 	buf := bytebufferpool.Get()
 	buf.B = append(buf.B, msg...)
 	select {
-	case b.queue <- outMsg{ch: full, buf: buf}:
+	case b.queue <- outMsg{ch: full, buf: buf, node: ch != ClusterChannel}:
 		return nil
 	default:
 		bytebufferpool.Put(buf)

@@ -63,14 +63,18 @@ func (b *RedisBus) flush(batch []outMsg) {
 	if f := b.cfg.OnRoundTrip; f != nil {
 		f("publish", time.Since(start))
 	}
-	failed := 0
-	for _, c := range cmds {
-		if c.Err() != nil {
+	failed, unheard := 0, 0
+	for i, c := range cmds {
+		switch {
+		case c.Err() != nil:
 			failed++
+		case batch[i].node && c.Val() == 0:
+			unheard++ // Redis says nobody received it
 		}
 	}
 	b.stats.published.Add(uint64(len(batch) - failed))
 	b.stats.droppedTransport.Add(uint64(failed))
+	b.stats.droppedNoReceiver.Add(uint64(unheard))
 	if err != nil {
 		b.publishFailed(failed, err)
 		b.reloadState() // a dead or moved shard: learn the new slot map
