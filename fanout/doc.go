@@ -127,7 +127,9 @@
 // relayed home (KindFrame) except replies to replayed packets (CONNECT
 // replies, acks), LOCAL_EVENTS echoes, and a server DISCONNECT, which goes
 // home as KindKick: the client leaves that namespace there and on every
-// mirror. Identical frames for sessions of one home share one bus message
+// mirror (for websocket, a backend's close frame other than 1001 ends the
+// client's session). KindSessionClose closes a mirror once what it queued
+// is written. Identical frames for sessions of one home share one bus message
 // with a recipient list (coalesce.go, CoalesceWindow); a session's frames
 // keep their order.
 //
