@@ -73,6 +73,24 @@ func (s *diffSuite) scenario(t *testing.T, sc *difftest.Scenario) {
 		}
 		t.Run(run, func(t *testing.T) { s.cluster(t, sc, run, oracle) })
 	}
+	for _, c := range sc.Controls {
+		t.Run(c.Name, func(t *testing.T) { s.control(t, sc, c, oracle) })
+	}
+}
+
+// control plays sc on the in-memory bus with a deliberately wrong setting
+// and requires it to fail: the scenario detects what the setting breaks.
+func (s *diffSuite) control(t *testing.T, sc *difftest.Scenario, c difftest.Control, oracle difftest.Result) {
+	w := newClusterWorld(t, c.Name, "", sc.Backend, s.backends.get(s.t, sc.Backend, sc.Nodes), c.Env, sc.Late)
+	res := s.play(sc, w, diffWaitNegated)
+	problems := difftest.Compare(oracle.Streams, res.Streams, oracle.Senders)
+	ok := res.Err != nil || len(problems) > 0
+	detail := "failed as it must: " + firstLine(diffDetail(res, problems))
+	if !ok {
+		detail = fmt.Sprintf("passed with %v: this scenario cannot detect what that breaks", c.Env)
+		t.Error(detail)
+	}
+	s.report(ok, c.Name, sc.Name, res.Elapsed, detail)
 }
 
 // cluster plays sc on one run's cluster and compares with the oracle.
@@ -174,7 +192,7 @@ func (s *diffSuite) report(ok bool, run, name string, took time.Duration, detail
 		status = "FAIL"
 		s.failed++
 	}
-	fmt.Printf("%s %-11s %-38s %6.1fs  %s\n", status, run, name, took.Seconds(), detail)
+	fmt.Printf("%s %-16s %-38s %6.1fs  %s\n", status, run, name, took.Seconds(), detail)
 }
 
 // noteBarrier records a world's barrier timeouts (all its peers stayed

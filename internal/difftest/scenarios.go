@@ -6,7 +6,7 @@ package difftest
 // with Go WebSocket clients. Every scenario spreads its clients over
 // several nodes, so every one of them needs mirror sessions.
 var Scenarios = []*Scenario{
-	{Name: "twin_pair_split", Backend: Chat, Nodes: 2, Run: twinPairSplit},
+	{Name: "twin_pair_split", Backend: Chat, Nodes: 2, Run: twinPairSplit, Controls: []Control{noEcho}},
 	{Name: "three_member_room", Backend: Chat, Nodes: 3, Run: threeMemberRoom},
 	{Name: "typing_all_but_sender", Backend: Chat, Nodes: 3, Run: typingAllButSender},
 	{Name: "direct_message_per_user_room", Backend: Chat, Nodes: 3, Run: directMessage},
@@ -28,8 +28,9 @@ var Scenarios = []*Scenario{
 		Env: lifecycleEnv, Run: presenceKilled},
 	{Name: "paused_peer_resumed", Backend: Chat, Nodes: 3, Processes: true, Dedicated: true, Disturbs: true,
 		Env: pausedEnv, Run: pausedPeer},
-	{Name: "notice_and_chat_share_an_event", Backend: Notice, Nodes: 2, Run: noticeAndChat},
-	{Name: "ws_room", Backend: WSChat, Nodes: 3, Run: wsRoom},
+	{Name: "notice_and_chat_share_an_event", Backend: Notice, Nodes: 2, Run: noticeAndChat, Controls: []Control{noEcho,
+		{Name: "bare-local-event", Env: map[string]string{"LOCAL_EVENTS": "new_message"}}}},
+	{Name: "ws_room", Backend: WSChat, Nodes: 3, Run: wsRoom, Controls: []Control{noEcho}},
 	{Name: "ws_leave", Backend: WSChat, Nodes: 2, Run: wsLeave},
 	{Name: "ws_order", Backend: WSChat, Nodes: 3, Run: wsOrder},
 }

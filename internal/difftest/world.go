@@ -77,6 +77,9 @@ type Scenario struct {
 	FreshBackends bool
 	// Disturbs: a peer is killed or paused, so barrier timeouts are expected.
 	Disturbs bool
+	// Controls are settings under which the scenario must fail on the
+	// in-memory bus: proof that it detects what those settings break.
+	Controls []Control
 	Run      func(s *Script)
 }
 
@@ -102,3 +105,14 @@ func (sc *Scenario) Duration(name string) time.Duration {
 	d, _ := time.ParseDuration(v)
 	return d
 }
+
+// Control is a deliberately wrong setting for a scenario (see
+// Scenario.Controls).
+type Control struct {
+	Name string
+	Env  map[string]string
+}
+
+// noEcho lists no echo event at all: every backend's echo reaches the
+// clients once per node.
+var noEcho = Control{Name: "no-local-events", Env: map[string]string{"LOCAL_EVENTS": "no_such_event"}}
