@@ -121,14 +121,14 @@ func adminBarrierTimeouts(url, token string) (float64, error) {
 	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
 		return 0, fmt.Errorf("%s: %w", url, err)
 	}
-	total, found := sumKey(v)
+	total, found := diffSumKey(v)
 	if !found {
 		return 0, fmt.Errorf("%s reports no barrierTimeouts", url)
 	}
 	return total, nil
 }
 
-func sumKey(v any) (float64, bool) {
+func diffSumKey(v any) (float64, bool) {
 	var total float64
 	found := false
 	switch x := v.(type) {
@@ -141,14 +141,14 @@ func sumKey(v any) (float64, bool) {
 					continue
 				}
 			}
-			if t, ok := sumKey(e); ok {
+			if t, ok := diffSumKey(e); ok {
 				total += t
 				found = true
 			}
 		}
 	case []any:
 		for _, e := range x {
-			if t, ok := sumKey(e); ok {
+			if t, ok := diffSumKey(e); ok {
 				total += t
 				found = true
 			}

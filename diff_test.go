@@ -85,7 +85,7 @@ func (s *diffSuite) control(t *testing.T, sc *difftest.Scenario, c difftest.Cont
 	res := s.play(sc, w, diffWaitNegated)
 	problems := difftest.Compare(oracle.Streams, res.Streams, oracle.Senders)
 	ok := res.Err != nil || len(problems) > 0
-	detail := "failed as it must: " + firstLine(diffDetail(res, problems))
+	detail := "failed as it must: " + diffFirstLine(diffDetail(res, problems))
 	if !ok {
 		detail = fmt.Sprintf("passed with %v: this scenario cannot detect what that breaks", c.Env)
 		t.Error(detail)
@@ -109,7 +109,7 @@ func (s *diffSuite) cluster(t *testing.T, sc *difftest.Scenario, run string, ora
 	if run == runMirrorsOff {
 		ok := res.Err != nil || len(problems) > 0
 		if ok {
-			detail = "failed as it must without mirrors: " + firstLine(detail)
+			detail = "failed as it must without mirrors: " + diffFirstLine(detail)
 		} else {
 			detail = "passed without mirrors: this scenario cannot detect the problem"
 			t.Error(detail)
@@ -118,7 +118,7 @@ func (s *diffSuite) cluster(t *testing.T, sc *difftest.Scenario, run string, ora
 		return
 	}
 	ok := res.Err == nil && len(problems) == 0
-	s.report(ok, run, sc.Name, res.Elapsed, firstLine(detail))
+	s.report(ok, run, sc.Name, res.Elapsed, diffFirstLine(detail))
 	if !ok {
 		t.Errorf("%s differs from the oracle (node logs in %s):\n%s", run, w.logs(), detail)
 	}
@@ -138,7 +138,7 @@ func diffDetail(res difftest.Result, problems []difftest.Problem) string {
 	return strings.Join(parts, "\n")
 }
 
-func firstLine(s string) string {
+func diffFirstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	if len(line) > 200 {
 		line = line[:200] + "…"
@@ -224,7 +224,7 @@ func (s *diffSuite) checkBarrierTimeouts() {
 		ok := len(problems) == 0
 		detail := "zero while every peer was healthy"
 		if !ok {
-			detail = firstLine(strings.Join(problems, "; "))
+			detail = diffFirstLine(strings.Join(problems, "; "))
 			s.t.Errorf("%s: barrier timeouts: %s", run, strings.Join(problems, "\n"))
 		}
 		s.report(ok, run, "barrier_timeouts_while_healthy", 0, detail)

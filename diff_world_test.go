@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -70,22 +71,13 @@ func newClusterWorld(t *testing.T, name, redisURL string, kind difftest.Backend,
 	}
 	t.Cleanup(w.stopAll)
 	for k := range backends {
-		if !contains(late, k) {
+		if !slices.Contains(late, k) {
 			if err := w.StartLate(k); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	return w
-}
-
-func contains(list []int, k int) bool {
-	for _, x := range list {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }
 
 func (w *clusterWorld) prepare(k int) *diffNode {
