@@ -18,7 +18,7 @@ func AdvertiseURL(raw string, port int) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("%w: %q: %v", ErrBadAdvertise, raw, err)
 		}
-		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
+		if (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.User != nil || u.RawQuery != "" {
 			return "", fmt.Errorf("%w: %q: want http(s)://host:port", ErrBadAdvertise, raw)
 		}
 		return u.String(), nil
