@@ -88,7 +88,7 @@ func TestRedisConfigErrors(t *testing.T) {
 		{"CA file without PEM", RedisConfig{URL: "rediss://h", TLSCAFile: notPEM}, "REDIS_TLS_CA"},
 		{"cert without key", RedisConfig{URL: "rediss://h", TLSCertFile: certs.ClientCert}, "REDIS_TLS_KEY"},
 		{"key without cert", RedisConfig{URL: "rediss://h", TLSKeyFile: certs.ClientKey}, "REDIS_TLS_CERT"},
-		{"unreadable key", RedisConfig{URL: "rediss://h", TLSCertFile: certs.ClientCert, TLSKeyFile: missing}, "REDIS_TLS_CERT"},
+		{"unreadable key", RedisConfig{URL: "rediss://h", TLSCertFile: certs.ClientCert, TLSKeyFile: missing}, "REDIS_TLS_KEY"},
 		{"TLS files with TLS off", RedisConfig{URL: "redis://h", TLSCAFile: certs.CAFile}, "REDIS_TLS"},
 		{"bad key prefix", RedisConfig{KeyPrefix: "a#b"}, "REDIS_ADAPTER_KEY"},
 	}
