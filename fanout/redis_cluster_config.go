@@ -18,8 +18,8 @@ import (
 //
 // The first element is a full URL and carries the scheme (TLS), the
 // credentials and nothing else that differs between nodes; each further
-// element is host:port, or redis[s]://host:port with the same scheme. The
-// list is cut at commas after the last '@', so a password may hold a comma.
+// element is host:port, or redis[s]://host:port with the same scheme. A
+// comma in the password is best percent-encoded (%2C).
 // Any node of the cluster is a valid seed; go-redis learns the rest from
 // CLUSTER SLOTS.
 
@@ -29,15 +29,20 @@ func (c RedisConfig) ClusterMode() bool {
 	return c.Cluster || len(c.ClusterNodes) > 0 || len(more) > 0
 }
 
-// splitURL returns REDIS_URL's first element and the further seeds.
+// splitURL returns REDIS_URL's first element and the further seeds. A
+// piece holding '@' without a scheme continues the first element: a
+// password with a comma (percent-encoding it as %2C always works).
 func (c RedisConfig) splitURL() (first string, more []string) {
-	at := strings.LastIndexByte(c.URL, '@') + 1
-	i := strings.IndexByte(c.URL[at:], ',')
-	if i < 0 {
-		return c.URL, nil
+	pieces := strings.Split(c.URL, ",")
+	first = pieces[0]
+	for _, p := range pieces[1:] {
+		if len(more) == 0 && strings.Contains(p, "@") && !strings.Contains(p, "://") {
+			first += "," + p
+			continue
+		}
+		more = append(more, p)
 	}
-	first, rest := c.URL[:at+i], c.URL[at+i+1:]
-	return first, strings.Split(rest, ",")
+	return first, more
 }
 
 // ClusterOptions builds go-redis cluster options with the same merge rules,

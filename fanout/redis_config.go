@@ -182,7 +182,7 @@ func mergeURL(ep endpoint, raw string) (endpoint, error) {
 		// The scheme is not quoted: in "user:pw@host" it is the user name.
 		return ep, configErr("REDIS_URL", "the scheme is not redis or rediss; %s", urlShape)
 	}
-	if u.Hostname() == "" {
+	if h := u.Hostname(); h == "" || strings.ContainsAny(h, "[]") {
 		return ep, configErr("REDIS_URL", "no host; %s", urlShape)
 	}
 	ep.host, ep.port = u.Hostname(), 6379
