@@ -27,8 +27,7 @@ type testNode struct {
 	cl         *Cluster
 	px         *proxy.Server
 	front      *httptest.Server
-	backend    *httptest.Server
-	backendURL string
+	backendURL string // set by tests that talk to the backend directly
 }
 
 // wsClusterConfig is the wschat configuration: join/leave are membership,
