@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sidecast/sidecast/examples/wschat"
+)
+
+// pairNode is one sidecast binary of a two-node cluster, with its own
+// backend.
+type pairNode struct {
+	id   string
+	p    *proc
+	base string // SERVER_PORT
+	ops  string // METRICS_PORT
+}
+
+// startPair runs two sidecast binaries (node-a, node-b), each in front of
+// its own example backend, over the Redis at redisURL, and waits until each
+// sees the other. extra is added to both environments.
+func startPair(t *testing.T, redisURL string, extra map[string]string) [2]*pairNode {
+	t.Helper()
+	var nodes [2]*pairNode
+	for i, id := range []string{"node-a", "node-b"} {
+		chat := startChat(t)
+		ops := freePort(t)
+		env := map[string]string{
+			"SERVER_ID": id, "REDIS_URL": redisURL, "METRICS_PORT": strconv.Itoa(ops),
+			"MIRROR_EVENTS": "join,leave", "LOCAL_EVENTS": "joined,left",
+			"HEARTBEAT_INTERVAL": "200ms", "HEARTBEAT_TTL": "5s", "LOG_LEVEL": "debug",
+		}
+		for k, v := range extra {
+			env[k] = v
+		}
+		p, base := startNodeProc(t, chat.URL, env)
+		nodes[i] = &pairNode{id: id, p: p, base: base, ops: "http://127.0.0.1:" + strconv.Itoa(ops)}
+	}
+	a, b := nodes[0], nodes[1]
+	a.p.waitOutput(&a.p.stderr, `msg="peer up" node=node-a peer=node-b`)
+	b.p.waitOutput(&b.p.stderr, `msg="peer up" node=node-b peer=node-a`)
+	return nodes
+}
+
+// joinRoom connects user to base and joins room, waiting for the home
+// backend's own joined reply.
+func joinRoom(t *testing.T, base, user, room string) *demoClient {
+	t.Helper()
+	ctx := context.Background()
+	c, err := dialDemo(ctx, wsURL(base), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.close)
+	if err := c.send(wschat.Message{Type: "join", Room: room}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := awaitMessage(c, func(m wschat.Message) bool { return m.Type == "joined" && m.User == user }); err != nil {
+		t.Fatalf("%s: join %s: %v", user, room, err)
+	}
+	return c
+}
+
+// awaitMessage reads c until a message matches, skipping others.
+func awaitMessage(c *demoClient, match func(wschat.Message) bool) (delivery, error) {
+	deadline := time.Now().Add(scriptWait)
+	for {
+		d, err := c.next(context.Background(), time.Until(deadline))
+		if err != nil {
+			return d, err
+		}
+		if match(d.msg) {
+			return d, nil
+		}
+	}
+}
+
+// crossNodeSay has from say text and checks that to, on the other node,
+// receives it.
+func crossNodeSay(t *testing.T, from, to *demoClient, room, text string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	if err := from.send(wschat.Message{Type: "say", Room: room, Text: text}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := awaitMessage(to, func(m wschat.Message) bool { return m.Type == "said" && m.Text == text })
+	if err != nil {
+		t.Fatalf("%q did not cross nodes: %v", text, err)
+	}
+	return d.at.Sub(start)
+}
+
+// logLines returns the lines of out that contain every one of words.
+func logLines(out string, words ...string) []string {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		all := true
+		for _, w := range words {
+			all = all && strings.Contains(l, w)
+		}
+		if all {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
