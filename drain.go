@@ -30,12 +30,11 @@ func (n *node) drain(ctx context.Context) error {
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
-		for range perTick {
-			if !n.proxy.DrainOne() {
-				n.log.Info("drained", "sessions", n.ops.drained.Load(), "took", time.Since(start).String())
-				return nil
-			}
-			n.ops.drained.Add(1)
+		done := n.proxy.Drain(perTick)
+		n.ops.drained.Add(uint64(done))
+		if done < perTick {
+			n.log.Info("drained", "sessions", n.ops.drained.Load(), "took", time.Since(start).String())
+			return nil
 		}
 		select {
 		case <-ctx.Done():

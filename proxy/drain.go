@@ -13,42 +13,55 @@ const drainReason = "server draining, reconnect"
 // session's backend leg is closed too, so its mirrors on other nodes end
 // as after any disconnect. It returns false when no open session is left.
 // The caller paces the calls (DRAIN_RATE) and keeps new sessions out.
-func (s *Server) DrainOne() bool {
-	if sess := s.openSession(); sess != nil {
+func (s *Server) DrainOne() bool { return s.Drain(1) == 1 }
+
+// Drain is DrainOne for up to n sessions at once, in one pass over the
+// sessions; it returns how many it closed.
+func (s *Server) Drain(n int) int {
+	list := s.openSessions(n)
+	for _, sess := range list {
 		sess.finish(ws.StatusGoingAway, drainReason, ws.StatusGoingAway, "client moved to another node")
-		return true
 	}
-	if s.eio != nil {
-		if es := s.eio.openSession(); es != nil {
+	done := len(list)
+	if s.eio != nil && done < n {
+		for _, es := range s.eio.openSessions(n - done) {
 			es.close(drainReason)
-			return true
+			done++
 		}
 	}
-	return false
+	return done
 }
 
-// openSession returns a WebSocket session that is not closing, or nil.
-func (s *Server) openSession() *session {
+// openSessions returns up to n WebSocket sessions that are not closing.
+func (s *Server) openSessions(n int) []*session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var out []*session
 	for sess := range s.sessions {
+		if len(out) == n {
+			break
+		}
 		if !sess.done.Load() {
-			return sess
+			out = append(out, sess)
 		}
 	}
-	return nil
+	return out
 }
 
-// openSession returns an Engine.IO session that is not closing, or nil. A
+// openSessions returns up to n Engine.IO sessions that are not closing. A
 // session's own lock is taken only after the server's is released, as
 // everywhere else.
-func (e *eioServer) openSession() *eioSession {
+func (e *eioServer) openSessions(n int) []*eioSession {
+	var out []*eioSession
 	for _, s := range e.list() {
+		if len(out) == n {
+			break
+		}
 		if !s.isClosed() {
-			return s
+			out = append(out, s)
 		}
 	}
-	return nil
+	return out
 }
 
 func (e *eioServer) list() []*eioSession {

@@ -73,3 +73,18 @@ func TestDrainOneEngineIO(t *testing.T) {
 	}
 	waitFor(t, "sessions gone", 10*time.Second, func() bool { return p.Transports() == Transports{} })
 }
+
+// TestDrainMany: Drain closes at most n sessions per call and counts them.
+func TestDrainMany(t *testing.T) {
+	backend := newEchoBackend(t)
+	p, base := newProxy(t, backend.url(), nil)
+	for i := range 5 {
+		dial(t, base, "/m"+string(rune('a'+i)))
+	}
+	waitFor(t, "five sessions", 10*time.Second, func() bool { return p.Transports().WebSocket == 5 })
+	for _, want := range []int{2, 2, 1, 0} {
+		if got := p.Drain(2); got != want {
+			t.Fatalf("Drain(2) = %d, want %d", got, want)
+		}
+	}
+}
