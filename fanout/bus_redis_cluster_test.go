@@ -33,6 +33,54 @@ func TestRedisCluster(t *testing.T) {
 	t.Run("room of three on three nodes", func(t *testing.T) { testClusterRoom(ctx, t, rc) })
 	t.Run("channels on their shards", func(t *testing.T) { testClusterShardChannels(ctx, t, rc) })
 	t.Run("no pattern or keyspace commands", func(t *testing.T) { testClusterCommandSet(ctx, t, rc) })
+	t.Run("least-privilege ACL user", func(t *testing.T) { testClusterACL(ctx, t, rc) })
+}
+
+// testClusterACL: a user holding only ACLRule (set on every node, as a
+// managed service does) passes Check, and two buses talk through shards.
+func testClusterACL(ctx context.Context, t *testing.T, rc *redistest.Cluster) {
+	const secret = "cl-S3cret-9"
+	if err := rc.ResetStats(ctx); err != nil {
+		t.Fatal(err)
+	}
+	args := []any{"acl", "setuser", "sidecast", "on", ">" + secret}
+	for _, r := range strings.Fields(ACLRule("acl")) {
+		args = append(args, r)
+	}
+	for _, s := range rc.Nodes() {
+		if err := rc.Client(s).Do(ctx, args...).Err(); err != nil {
+			t.Fatalf("ACL SETUSER on %s: %v", s.Addr(), err)
+		}
+	}
+	var logs syncBuffer
+	cfg := RedisConfig{URL: rc.URL(), Username: "sidecast", Password: secret, KeyPrefix: "acl"}
+	bc := fastConfig("acl-a")
+	bc.Logger = testLogger(&logs)
+	a, b := redisBus(t, bc, cfg), redisBus(t, fastConfig("acl-b"), cfg)
+	if err := a.Check(ctx); err != nil {
+		t.Fatalf("Check as the least-privilege user: %v", err)
+	}
+	var got collector
+	subscribe(t, b, NodeChannel("acl-b"), got.handle)
+	roundTrip(t, a, b, &got, "through the ACL", 10*time.Second)
+	ra := startRegistry(t, a, "a:1", &eventLog{})
+	startRegistry(t, b, "b:1", &eventLog{})
+	eventually(t, 10*time.Second, "registry and self-check through the ACL", func() bool {
+		return a.Status().Healthy && len(ra.Peers()) == 1
+	})
+	if strings.Contains(logs.String(), "NOPERM") || strings.Contains(logs.String(), secret) {
+		t.Fatalf("refused command or secret in the log:\n%s", logs.String())
+	}
+	stats, err := rc.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range stats {
+		// The default user's own CONFIG RESETSTAT and ACL SETUSER are the test's.
+		if len(st.Rejected) != 0 {
+			t.Errorf("node %s refused %v", st.Addr, st.Rejected)
+		}
+	}
 }
 
 // testClusterCheck: Check passes on a cluster and says clearly when the

@@ -67,7 +67,7 @@
 // The least privilege sidecast needs (ACLRule returns the part after the
 // password for any prefix; SELECT is only used with a database other than 0):
 //
-//	ACL SETUSER sidecast on >PASSWORD resetkeys ~socket.io:sidecast:* resetchannels &socket.io:sidecast:* -@all +auth +hello +ping +select +publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +set +mget +sadd +srem +smembers +del
+//	ACL SETUSER sidecast on >PASSWORD resetkeys ~socket.io:sidecast:* resetchannels &socket.io:sidecast:* -@all +auth +hello +ping +select +publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +set +mget +sadd +srem +smembers +del +cluster|slots +command
 //
 // RedisBus.Check, called once at start-up, says why Redis is not usable:
 // unreachable, credentials or certificate refused, or a command the ACL

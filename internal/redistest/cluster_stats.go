@@ -13,6 +13,9 @@ type NodeStats struct {
 	Addr   string
 	Master bool
 	Calls  map[string]int64
+	// Rejected counts calls refused by ACL or a wrong-slot/argument check
+	// (INFO commandstats rejected_calls), by command.
+	Rejected map[string]int64
 	NetIn  int64 // total_net_input_bytes
 	NetOut int64 // total_net_output_bytes
 }
@@ -29,12 +32,12 @@ func (c *Cluster) Stats(ctx context.Context) ([]NodeStats, error) {
 	}
 	var out []NodeStats
 	for _, s := range c.live() {
-		st := NodeStats{Addr: s.Addr(), Master: isMaster[s.Addr()], Calls: map[string]int64{}}
+		st := NodeStats{Addr: s.Addr(), Master: isMaster[s.Addr()], Calls: map[string]int64{}, Rejected: map[string]int64{}}
 		cmds, err := c.Info(ctx, s, "commandstats")
 		if err != nil {
 			return nil, err
 		}
-		parseCommandStats(cmds, st.Calls)
+		parseCommandStats(cmds, st.Calls, st.Rejected)
 		stats, err := c.Info(ctx, s, "stats")
 		if err != nil {
 			return nil, err
@@ -56,18 +59,25 @@ func (c *Cluster) ResetStats(ctx context.Context) error {
 }
 
 // parseCommandStats reads lines like
-// "cmdstat_spublish:calls=12,usec=30,..." into calls by command name;
-// subcommands keep their "cluster|slots" form.
-func parseCommandStats(info string, calls map[string]int64) {
+// "cmdstat_spublish:calls=12,usec=30,...,rejected_calls=0" into calls and
+// rejected by command name; subcommands keep their "cluster|slots" form.
+func parseCommandStats(info string, calls, rejected map[string]int64) {
 	for _, line := range strings.Split(info, "\n") {
 		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
 		if !ok || !strings.HasPrefix(name, "cmdstat_") {
 			continue
 		}
+		cmd := strings.TrimPrefix(name, "cmdstat_")
 		for _, kv := range strings.Split(rest, ",") {
-			if v, ok := strings.CutPrefix(kv, "calls="); ok {
-				n, _ := strconv.ParseInt(v, 10, 64)
-				calls[strings.TrimPrefix(name, "cmdstat_")] = n
+			k, v, _ := strings.Cut(kv, "=")
+			n, _ := strconv.ParseInt(v, 10, 64)
+			switch k {
+			case "calls":
+				calls[cmd] = n
+			case "rejected_calls":
+				if n > 0 {
+					rejected[cmd] = n
+				}
 			}
 		}
 	}

@@ -37,10 +37,14 @@ func TestParseClusterNodes(t *testing.T) {
 }
 
 func TestParseCommandStats(t *testing.T) {
-	calls := map[string]int64{}
-	parseCommandStats("# Commandstats\r\ncmdstat_spublish:calls=12,usec=30,usec_per_call=2.5\r\ncmdstat_cluster|slots:calls=3,usec=1\r\n", calls)
+	calls, rejected := map[string]int64{}, map[string]int64{}
+	parseCommandStats("# Commandstats\r\ncmdstat_spublish:calls=12,usec=30,usec_per_call=2.5,rejected_calls=0,failed_calls=0\r\n"+
+		"cmdstat_cluster|slots:calls=3,usec=1,rejected_calls=2\r\n", calls, rejected)
 	if calls["spublish"] != 12 || calls["cluster|slots"] != 3 || len(calls) != 2 {
 		t.Fatalf("calls = %v", calls)
+	}
+	if rejected["cluster|slots"] != 2 || len(rejected) != 1 {
+		t.Fatalf("rejected = %v", rejected)
 	}
 	if got := infoInt("# Stats\r\ntotal_net_input_bytes:1234\r\n", "total_net_input_bytes"); got != 1234 {
 		t.Fatalf("infoInt = %d", got)
