@@ -16,8 +16,8 @@ type NodeStats struct {
 	// Rejected counts calls refused by ACL or a wrong-slot/argument check
 	// (INFO commandstats rejected_calls), by command.
 	Rejected map[string]int64
-	NetIn  int64 // total_net_input_bytes
-	NetOut int64 // total_net_output_bytes
+	NetIn    int64 // total_net_input_bytes
+	NetOut   int64 // total_net_output_bytes
 }
 
 // Stats reads every live node's counters.
