@@ -1,0 +1,155 @@
+package fanout
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/gobwas/ws"
+
+	"github.com/sidecast/sidecast/proxy"
+	"github.com/sidecast/sidecast/proxy/socketio"
+)
+
+// startAwaitLocked makes relayed frames wait for the home backend's answer
+// to a membership packet, for ReplyTimeout at most.
+func (h *homeSession) startAwaitLocked(w awaitReply) {
+	h.await = w
+	if h.awaitT != nil {
+		h.awaitT.Stop()
+	}
+	h.awaitT = time.AfterFunc(h.c.cfg.ReplyTimeout, h.awaitTimeout)
+}
+
+func (h *homeSession) awaitTimeout() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.await.on {
+		h.c.stats.replyTimeouts.Add(1)
+		h.awaitDoneLocked(true)
+	}
+}
+
+func (h *homeSession) awaitDoneLocked(flush bool) {
+	h.await = awaitReply{}
+	if h.awaitT != nil {
+		h.awaitT.Stop()
+		h.awaitT = nil
+	}
+	h.releaseOutLocked(flush)
+}
+
+// answers reports whether a home backend unit answers the awaited packet.
+func (h *homeSession) answers(info *unitInfo) bool {
+	w := &h.await
+	switch w.kind {
+	case unitConnect:
+		return (info.kind == unitConnect || info.kind == unitConnectError) && string(info.ns) == w.ns
+	case unitDisconnect:
+		return true
+	}
+	if w.ackID != socketio.NoID && info.kind == unitAck && info.ackID == w.ackID && string(info.ns) == w.ns {
+		return true
+	}
+	if len(h.c.ev.reply) > 0 {
+		return info.kind == unitEvent && h.c.ev.reply[string(info.event)]
+	}
+	return true
+}
+
+// FromBackend implements proxy.ClusterSession.
+func (h *homeSession) FromBackend(u proxy.Unit) error {
+	info := h.c.ev.classify(u, &h.hdrOut)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if info.kind == unitDisconnect && !h.closed {
+		// The home backend ended the namespace: its mirrors leave it too.
+		h.kickLocked(&info)
+	}
+	h.echo.seen(h.c, u, &info, true)
+	err := h.home.WriteClient(h.clientFacingLocked(u, &info, &h.hdrOut, ""))
+	if h.await.on && h.answers(&info) {
+		h.awaitDoneLocked(false)
+	}
+	return err
+}
+
+// kickLocked replays a server-side DISCONNECT of a namespace on every mirror.
+func (h *homeSession) kickLocked(info *unitInfo) {
+	var b bytes.Buffer
+	b.WriteString("41")
+	if string(info.ns) != "/" {
+		b.Write(info.ns)
+		b.WriteByte(',')
+	}
+	enc := appendUnit(nil, proxy.Unit{Op: ws.OpText, Parts: [][]byte{b.Bytes()}})
+	h.logLocked(info, enc)
+	h.publishLocked(KindDisconnect, enc, false)
+}
+
+// onFrame takes a unit a mirror's backend sent for this session.
+func (h *homeSession) onFrame(from []byte, u proxy.Unit, enc []byte, hdr *socketio.Header) {
+	info := h.c.ev.classify(u, hdr)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	h.echo.seen(h.c, u, &info, false)
+	if info.kind == unitEvent && info.ackID != socketio.NoID {
+		u = h.clientFacingLocked(u, &info, hdr, string(from))
+		enc = appendUnit(nil, u)
+	}
+	if h.waiting != nil || h.await.on {
+		h.heldOut = append(h.heldOut, bytes.Clone(enc))
+		return
+	}
+	h.c.stats.delivered.Add(1)
+	if h.home.WriteClient(u) == nil {
+		_ = h.home.FlushClient()
+	}
+}
+
+func (h *homeSession) releaseOutLocked(flush bool) {
+	if h.waiting != nil || len(h.heldOut) == 0 {
+		return
+	}
+	for _, enc := range h.heldOut {
+		if decodeUnit(enc, &h.scratch) == nil {
+			h.c.stats.delivered.Add(1)
+			_ = h.home.WriteClient(h.scratch)
+		}
+	}
+	h.heldOut = nil
+	if flush {
+		_ = h.home.FlushClient()
+	}
+}
+
+// onKick: a mirror's backend ended a namespace (or, with "" on websocket,
+// the session). The client leaves it, and so do home and the other mirrors.
+func (h *homeSession) onKick(ns []byte) {
+	h.c.stats.kicks.Add(1)
+	if h.c.ev.protocol != proxy.ProtocolSocketIO {
+		h.home.Close("disconnected by a backend")
+		return
+	}
+	pkt := []byte("41")
+	if len(ns) > 0 && string(ns) != "/" {
+		pkt = append(append(pkt, ns...), ',')
+	}
+	u := proxy.Unit{Op: ws.OpText, Parts: [][]byte{pkt}}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	if h.home.WriteClient(u) == nil {
+		_ = h.home.FlushClient()
+	}
+	info := unitInfo{kind: unitDisconnect, member: true, ns: ns, ackID: socketio.NoID}
+	if len(ns) == 0 {
+		info.ns = rootNS
+	}
+	_ = h.fromClientLocked(u, &info)
+	_ = h.home.FlushBackend()
+}
