@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gobwas/ws"
 
 	"github.com/sidecast/sidecast/internal/siotest"
 	"github.com/sidecast/sidecast/sticky"
@@ -44,6 +47,23 @@ func TestSocketIOPathAndCookie(t *testing.T) {
 	}
 	if got := resp.Header.Get("Set-Cookie"); got != "sidecast_node=cookie-node; Path=/; HttpOnly" {
 		t.Fatalf("Set-Cookie %q", got)
+	}
+
+	// A websocket handshake gets the cookie on its 101 answer.
+	var wsCookie string
+	d := ws.Dialer{OnHeader: func(key, value []byte) error {
+		if strings.EqualFold(string(key), "Set-Cookie") {
+			wsCookie = string(value)
+		}
+		return nil
+	}}
+	conn, _, _, err := d.Dial(context.Background(), "ws"+strings.TrimPrefix(base, "http")+"/chat/?EIO=4&transport=websocket")
+	if err != nil {
+		t.Fatalf("websocket handshake: %v", err)
+	}
+	conn.Close()
+	if wsCookie != "sidecast_node=cookie-node; Path=/; HttpOnly" {
+		t.Fatalf("websocket handshake: Set-Cookie %q", wsCookie)
 	}
 
 	// The default path is plain HTTP now: the backend's own answer.

@@ -12,7 +12,9 @@ import (
 // acceptClientWS upgrades the client's request and returns its leg, owned
 // by s, with the bytes it sent behind its handshake.
 func (s *eioSession) acceptClientWS(w http.ResponseWriter, r *http.Request) (*wsLeg, []byte, bool) {
-	u := ws.HTTPUpgrader{Timeout: s.e.srv.cfg.HandshakeTimeout}
+	// Headers set by handlers in front of the proxy (the affinity cookie)
+	// go out with the 101 answer, which the upgrader writes itself.
+	u := ws.HTTPUpgrader{Timeout: s.e.srv.cfg.HandshakeTimeout, Header: w.Header()}
 	conn, rw, _, err := u.Upgrade(r, w)
 	if err != nil {
 		s.e.srv.log.Debug("engine.io client upgrade failed", "err", err)
