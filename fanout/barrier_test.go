@@ -1,8 +1,10 @@
 package fanout
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -57,7 +59,7 @@ func (p *fakePeer) handle(env *Envelope) {
 }
 
 // barrierRig is a home cluster "a" and a fake peer "b" on a memory hub.
-func barrierRig(t *testing.T, timeout time.Duration) (*Cluster, *fakePeer) {
+func barrierRig(t *testing.T, timeout time.Duration, mods ...func(*ClusterConfig)) (*Cluster, *fakePeer) {
 	t.Helper()
 	hub := NewMemoryHub()
 	reg := func(b Bus) *Registry {
@@ -82,8 +84,12 @@ func barrierRig(t *testing.T, timeout time.Duration) (*Cluster, *fakePeer) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = px.Close() })
-	c := NewCluster(busA, regA, px, ClusterConfig{MirrorEvents: []string{"join"}, BarrierTimeout: timeout,
-		ReleaseGrace: time.Millisecond, Logger: testLogger(nil)})
+	cfg := ClusterConfig{MirrorEvents: []string{"join"}, BarrierTimeout: timeout,
+		ReleaseGrace: time.Millisecond, Logger: testLogger(nil)}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	c := NewCluster(busA, regA, px, cfg)
 	if err := c.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -206,4 +212,24 @@ func TestSequenceGapAsksResync(t *testing.T) {
 	if st := c.stats.gaps.Load(); st != 1 {
 		t.Fatalf("%d gaps counted, want 1", st)
 	}
+}
+
+// TestBarrierHoldIsBounded: a client that sends more than MaxHeldBytes
+// while its barrier is open gets ErrQueueFull (the proxy then closes it as
+// it closes any too fast sender); nothing grows without bound.
+func TestBarrierHoldIsBounded(t *testing.T) {
+	c, _ := barrierRig(t, 5*time.Second, func(cfg *ClusterConfig) { cfg.MaxHeldBytes = 1000 })
+	cs, _ := openHome(c) // the silent peer keeps the handshake barrier open
+	var err error
+	n := 0
+	for ; n < 100 && err == nil; n++ {
+		err = cs.FromClient(unitOf(`42["send_message",{"text":"` + strings.Repeat("x", 50) + `"}]`))
+	}
+	if !errors.Is(err, proxy.ErrQueueFull) {
+		t.Fatalf("after %d units: %v, want ErrQueueFull", n, err)
+	}
+	if n < 10 || c.Stats().HeldOverflow != 1 {
+		t.Fatalf("overflow after %d units (stats %+v)", n, c.Stats())
+	}
+	cs.Closed()
 }

@@ -49,6 +49,10 @@ type ClusterConfig struct {
 	AckTTL time.Duration
 	// DialTimeout bounds opening a mirror; 0 means BarrierTimeout.
 	DialTimeout time.Duration
+	// MaxHeldBytes bounds what one session holds in each direction while a
+	// barrier is open (client units) or its answer is awaited (relayed
+	// frames); past it the session is closed. 0 means 4 MiB.
+	MaxHeldBytes int
 	// MaxLog bounds a session's membership log; 0 means 512 entries.
 	MaxLog int
 	// Logger receives warnings; nil means slog.Default().
@@ -67,6 +71,9 @@ func (c ClusterConfig) withDefaults() ClusterConfig {
 	c.AckTTL = orDur(c.AckTTL, 30*time.Second)
 	if c.CoalesceWindow == 0 {
 		c.CoalesceWindow = time.Millisecond
+	}
+	if c.MaxHeldBytes <= 0 {
+		c.MaxHeldBytes = 4 << 20
 	}
 	if c.MaxLog <= 0 {
 		c.MaxLog = 512

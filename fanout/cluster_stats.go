@@ -22,6 +22,7 @@ type ClusterStats struct {
 	DroppedLocal       uint64 `json:"droppedLocal"`       // LOCAL_EVENTS frames mirrors dropped
 	DroppedReplies     uint64 `json:"droppedReplies"`     // replies to replayed packets mirrors dropped
 	ControlDropped     uint64 `json:"controlDropped"`     // control messages the bus refused
+	HeldOverflow       uint64 `json:"heldOverflow"`       // sessions closed because what they held passed MaxHeldBytes
 	// Echoes counts suspected echo events (candidates for LOCAL_EVENTS) by name.
 	Echoes map[string]uint64 `json:"echoes"`
 }
@@ -30,7 +31,7 @@ type clusterCounters struct {
 	sessions, barrierTimeouts, diverged, gaps, resyncs   atomic.Uint64
 	dialFailures, refused, replyTimeouts, kicks, relayed atomic.Uint64
 	delivered, droppedLocal, droppedReplies, coalesced   atomic.Uint64
-	controlDropped                                       atomic.Uint64
+	controlDropped, heldOverflow                         atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -47,6 +48,6 @@ func (c *Cluster) Stats() ClusterStats {
 		ReplyTimeouts: s.replyTimeouts.Load(), Kicks: s.kicks.Load(),
 		Relayed: s.relayed.Load(), Coalesced: s.coalesced.Load(), Delivered: s.delivered.Load(),
 		DroppedLocal: s.droppedLocal.Load(), DroppedReplies: s.droppedReplies.Load(),
-		ControlDropped: s.controlDropped.Load(), Echoes: c.echo.snapshot(),
+		ControlDropped: s.controlDropped.Load(), HeldOverflow: s.heldOverflow.Load(), Echoes: c.echo.snapshot(),
 	}
 }

@@ -31,6 +31,8 @@ type homeSession struct {
 	barrierSeq uint64
 	barrierT   *time.Timer
 	heldIn     []heldUnit // client units behind a barrier or a grace
+	heldBytes  int        // encoded bytes in heldIn
+	outBytes   int        // encoded bytes in heldOut
 	graceT     *time.Timer
 	await      awaitReply // the home backend's answer relayed frames wait for
 	awaitT     *time.Timer
@@ -132,6 +134,11 @@ func (h *homeSession) fromClientLocked(u proxy.Unit, info *unitInfo) error {
 		hu.info = unitInfo{kind: info.kind, member: true, ns: bytes.Clone(info.ns),
 			event: bytes.Clone(info.event), args: bytes.Clone(info.args)}
 	}
+	if h.heldBytes+len(hu.enc) > h.c.cfg.MaxHeldBytes {
+		h.c.stats.heldOverflow.Add(1)
+		return proxy.ErrQueueFull // the proxy closes the client as too fast for its barrier
+	}
+	h.heldBytes += len(hu.enc)
 	h.heldIn = append(h.heldIn, hu)
 	h.releaseInLocked()
 	return nil
@@ -237,6 +244,7 @@ func (h *homeSession) releaseInLocked() {
 		}
 		h.lastIn = time.Now().UnixNano()
 		h.heldIn = h.heldIn[1:]
+		h.heldBytes -= len(hu.enc)
 		released++
 	}
 	if len(h.heldIn) == 0 {

@@ -100,6 +100,15 @@ func (h *homeSession) onFrame(from []byte, u proxy.Unit, enc []byte, hdr *socket
 		enc = appendUnit(nil, u)
 	}
 	if h.waiting != nil || h.await.on {
+		if h.outBytes+len(enc) > h.c.cfg.MaxHeldBytes {
+			// Frames the client has not been sent cannot be dropped
+			// silently: the session ends, as a too slow client's would.
+			h.c.stats.heldOverflow.Add(1)
+			h.heldOut, h.outBytes = nil, 0
+			time.AfterFunc(0, func() { h.home.Close("relayed frames overflowed while held") })
+			return
+		}
+		h.outBytes += len(enc)
 		h.heldOut = append(h.heldOut, bytes.Clone(enc))
 		return
 	}
@@ -119,7 +128,7 @@ func (h *homeSession) releaseOutLocked(flush bool) {
 			_ = h.home.WriteClient(h.scratch)
 		}
 	}
-	h.heldOut = nil
+	h.heldOut, h.outBytes = nil, 0
 	if flush {
 		_ = h.home.FlushClient()
 	}
