@@ -34,6 +34,7 @@ func TestRedisCluster(t *testing.T) {
 	t.Run("channels on their shards", func(t *testing.T) { testClusterShardChannels(ctx, t, rc) })
 	t.Run("no pattern or keyspace commands", func(t *testing.T) { testClusterCommandSet(ctx, t, rc) })
 	t.Run("least-privilege ACL user", func(t *testing.T) { testClusterACL(ctx, t, rc) })
+	t.Run("cost per message and per session", func(t *testing.T) { testClusterCost(ctx, t, rc) })
 }
 
 // testClusterACL: a user holding only ACLRule (set on every node, as a

@@ -16,8 +16,14 @@ type NodeStats struct {
 	// Rejected counts calls refused by ACL or a wrong-slot/argument check
 	// (INFO commandstats rejected_calls), by command.
 	Rejected map[string]int64
-	NetIn    int64 // total_net_input_bytes
-	NetOut   int64 // total_net_output_bytes
+	// BusSent counts cluster bus messages this node sent, by type
+	// (CLUSTER INFO cluster_stats_messages_<type>_sent: "publishshard" is
+	// a sharded message copied to the shard's replicas, "publish" a plain
+	// one copied to every node). CONFIG RESETSTAT leaves them alone:
+	// compare two readings.
+	BusSent map[string]int64
+	NetIn   int64 // total_net_input_bytes
+	NetOut  int64 // total_net_output_bytes
 }
 
 // Stats reads every live node's counters.
@@ -33,16 +39,22 @@ func (c *Cluster) Stats(ctx context.Context) ([]NodeStats, error) {
 	var out []NodeStats
 	for _, s := range c.live() {
 		st := NodeStats{Addr: s.Addr(), Master: isMaster[s.Addr()], Calls: map[string]int64{}, Rejected: map[string]int64{}}
-		cmds, err := c.Info(ctx, s, "commandstats")
-		if err != nil {
-			return nil, err
-		}
-		parseCommandStats(cmds, st.Calls, st.Rejected)
+		// Bytes first, so the replies of this reading are not in them.
 		stats, err := c.Info(ctx, s, "stats")
 		if err != nil {
 			return nil, err
 		}
 		st.NetIn, st.NetOut = infoInt(stats, "total_net_input_bytes"), infoInt(stats, "total_net_output_bytes")
+		cmds, err := c.Info(ctx, s, "commandstats")
+		if err != nil {
+			return nil, err
+		}
+		parseCommandStats(cmds, st.Calls, st.Rejected)
+		ci, err := c.Client(s).ClusterInfo(ctx).Result()
+		if err != nil {
+			return nil, err
+		}
+		st.BusSent = parseBusSent(ci)
 		out = append(out, st)
 	}
 	return out, nil
@@ -92,4 +104,22 @@ func infoInt(info, field string) int64 {
 		}
 	}
 	return 0
+}
+
+// parseBusSent reads "cluster_stats_messages_<type>_sent:<n>" lines.
+func parseBusSent(info string) map[string]int64 {
+	out := map[string]int64{}
+	for _, line := range strings.Split(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok {
+			continue
+		}
+		if typ, ok := strings.CutPrefix(k, "cluster_stats_messages_"); ok {
+			if typ, ok := strings.CutSuffix(typ, "_sent"); ok && typ != "" {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				out[typ] = n
+			}
+		}
+	}
+	return out
 }

@@ -46,6 +46,10 @@ func TestParseCommandStats(t *testing.T) {
 	if rejected["cluster|slots"] != 2 || len(rejected) != 1 {
 		t.Fatalf("rejected = %v", rejected)
 	}
+	bus := parseBusSent("cluster_stats_messages_ping_sent:10\r\ncluster_stats_messages_publishshard_sent:4\r\ncluster_stats_messages_sent:14\r\n")
+	if bus["ping"] != 10 || bus["publishshard"] != 4 || len(bus) != 2 {
+		t.Fatalf("bus sent = %v", bus)
+	}
 	if got := infoInt("# Stats\r\ntotal_net_input_bytes:1234\r\n", "total_net_input_bytes"); got != 1234 {
 		t.Fatalf("infoInt = %d", got)
 	}
