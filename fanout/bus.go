@@ -18,8 +18,9 @@ const ClusterChannel Channel = "cluster"
 // every control message for that node travels on it.
 func NodeChannel(id string) Channel { return Channel("node:" + id) }
 
-// Handler receives one decoded envelope. It runs on the bus's single
-// delivery goroutine, in arrival order; env and everything it aliases are
+// Handler receives one decoded envelope. It runs on a delivery goroutine of
+// the bus, one handler call at a time across the bus, in arrival order per
+// channel; env and everything it aliases are
 // valid only during the call, so a handler copies what it keeps and must not
 // block (hand long work to a queue).
 type Handler func(env *Envelope)

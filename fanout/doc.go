@@ -26,14 +26,16 @@
 // # Goroutines
 //
 //   - RedisBus: publishLoop (drains the queue in pipelines; on Close it
-//     flushes what is queued, then returns), receiveLoop (owns the
-//     subscription connection and the dispatcher; pings a silent connection,
-//     reconnects and resubscribes forever with backoff), and the self-check
-//     loop. Close stops and waits for all three.
+//     flushes what is queued, then returns), one receiveLoop per
+//     subscription connection (owns it; pings it when silent, reconnects
+//     and resubscribes forever with backoff), and the self-check loop.
+//     Close stops and waits for all of them. On one server a single
+//     connection carries every channel; on a Redis Cluster each channel has
+//     its own, on the shard that owns the channel's slot (Redis Cluster below).
 //   - MemoryBus: deliverLoop (owns the dispatcher, drains the inbox) and
 //     the self-check loop.
-//   - Handlers run on the delivery goroutine (receiveLoop or deliverLoop), one
-//     at a time, and must not block.
+//   - Handlers run on a delivery goroutine (a receiveLoop or deliverLoop),
+//     one at a time across the bus (the dispatcher's lock), and must not block.
 //   - Registry: loop (heartbeats, polls, announcements, OnChange calls).
 //     Announcements arrive on the bus's delivery goroutine and are handed to
 //     the loop through a bounded queue.
@@ -62,6 +64,32 @@
 // sidecast never sends KEYS, SCAN or PSUBSCRIBE. Pub/sub ignores the database
 // number: environments that share a Redis need distinct adapter keys.
 //
+// # Redis Cluster
+//
+// RedisConfig.ClusterMode (REDIS_CLUSTER, REDIS_CLUSTER_NODES, or several
+// nodes in REDIS_URL) puts the bus on a go-redis ClusterClient and every
+// channel on sharded pub/sub: SPUBLISH and SSUBSCRIBE, through one small
+// strategy (bus_redis_mode.go), so the bus, the registry and the mirrors
+// keep one code path. A node channel lives on the shard its name hashes to:
+// a relayed frame costs one SPUBLISH on one shard (plus the cluster bus's
+// copy to that shard's replicas), where plain PUBLISH would be copied to
+// every node of the cluster. Registry keys share one hash tag, so their
+// pipelines and MGET stay in one slot.
+//
+// Failover and slot migration: go-redis redials a subscription's shard from
+// the slot map it holds, which is stale after a failover, and does not
+// follow a server's SUNSUBSCRIBE when a slot moves. So on any error or
+// server-ended subscription the receiveLoop asks for a slot-map reload and
+// renews the subscription on the shard's current master; each renewal
+// that is confirmed again counts in Stats.Reconnects and logs the channel
+// and its shard. A publish batch that fails reloads the slot map too.
+// Messages are never retried or redirected (MaxRetries, MaxRedirects -1):
+// a retry could deliver twice. What is lost is counted: DroppedTransport
+// when the shard refused or failed the batch, DroppedNoReceiver when Redis
+// took a node channel's message but had no subscriber for it (SPUBLISH
+// answers with the number of receivers) — the window while a node
+// resubscribes after a failover.
+//
 // # Redis ACL
 //
 // The least privilege sidecast needs (ACLRule returns the part after the
@@ -70,8 +98,9 @@
 //	ACL SETUSER sidecast on >PASSWORD resetkeys ~socket.io:sidecast:* resetchannels &socket.io:sidecast:* -@all +auth +hello +ping +select +publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +set +mget +sadd +srem +smembers +del +cluster|slots +command
 //
 // RedisBus.Check, called once at start-up, says why Redis is not usable:
-// unreachable, credentials or certificate refused, or a command the ACL
-// refuses (ErrPermission, naming it). A failed check does not stop the node:
+// unreachable, credentials or certificate refused, a command the ACL
+// refuses (ErrPermission, naming it), or a server whose kind does not match
+// the mode (ErrNotCluster, ErrIsCluster). A failed check does not stop the node:
 // the bus keeps retrying and the node runs degraded until Redis answers.
 // RouteRedisLogs sends go-redis's own log lines to slog at debug level.
 //
@@ -156,6 +185,5 @@
 // goroutine: it sits in the proxy's poller.
 //
 // Envelope kinds KindHeartbeat and KindLeave belong to the registry;
-// FlagTag reserves a trailing HMAC for CLUSTER_SECRET. Redis Cluster mode
-// (SPUBLISH/SSUBSCRIBE) fits the same names and ACL rule.
+// FlagTag reserves a trailing HMAC for CLUSTER_SECRET.
 package fanout
