@@ -7,6 +7,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/sidecast/sidecast/fanout"
 	"github.com/sidecast/sidecast/proxy/engineio"
@@ -34,8 +35,7 @@ func (f *front) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	fwd, err := r.admit(req, sid != "")
 	if err != nil {
-		r.refused.Add(1)
-		r.log.Warn("sticky: forward refused", "remote", req.RemoteAddr, "err", err)
+		r.refusedForward(req, err)
 		http.Error(w, "forward refused", http.StatusForbidden)
 		return
 	}
@@ -50,6 +50,20 @@ func (f *front) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	default:
 		f.route(w, req, sid, fwd)
 	}
+}
+
+// refusedForward counts a refused forward and logs it, at most once per
+// refusedLogEvery: a client may send forged forwards at any rate, while a
+// peer with another CLUSTER_SECRET must still show up in the logs.
+func (r *Router) refusedForward(req *http.Request, err error) {
+	n := r.refused.Add(1)
+	now := time.Now().UnixNano()
+	last := r.refusedLogged.Load()
+	if now-last < int64(refusedLogEvery) || !r.refusedLogged.CompareAndSwap(last, now) {
+		return
+	}
+	r.log.Warn("sticky: forward refused (a forged forward, or a peer with another CLUSTER_SECRET)",
+		"remote", req.RemoteAddr, "err", err, "refused_total", n)
 }
 
 // route serves a request for session sid here, or at its owner.

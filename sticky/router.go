@@ -15,6 +15,9 @@ import (
 // DefaultDialTimeout bounds dialing a peer for a forward.
 const DefaultDialTimeout = 5 * time.Second
 
+// refusedLogEvery spaces the warnings about refused forwards.
+const refusedLogEvery = 10 * time.Second
+
 // Config configures a Router. NodeID is required; every other field is
 // useful at its zero value.
 type Config struct {
@@ -67,6 +70,7 @@ type Router struct {
 	setCookie string // the Set-Cookie value, "" without a cookie
 
 	forwarded, refused, ownerGone, hopUnknown atomic.Uint64
+	refusedLogged                             atomic.Int64 // unix ns of the last refusal logged
 }
 
 // New returns a router for cfg.
