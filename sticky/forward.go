@@ -7,7 +7,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/sidecast/sidecast/fanout"
 	"github.com/sidecast/sidecast/proxy/engineio"
@@ -53,13 +52,11 @@ func (f *front) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 // refusedForward counts a refused forward and logs it, at most once per
-// refusedLogEvery: a client may send forged forwards at any rate, while a
+// logEvery: a client may send forged forwards at any rate, while a
 // peer with another CLUSTER_SECRET must still show up in the logs.
 func (r *Router) refusedForward(req *http.Request, err error) {
 	n := r.refused.Add(1)
-	now := time.Now().UnixNano()
-	last := r.refusedLogged.Load()
-	if now-last < int64(refusedLogEvery) || !r.refusedLogged.CompareAndSwap(last, now) {
+	if !r.refusedLog.due() {
 		return
 	}
 	r.log.Warn("sticky: forward refused (a forged forward, or a peer with another CLUSTER_SECRET)",
@@ -169,8 +166,10 @@ func (r *Router) forwardFailed(w http.ResponseWriter, req *http.Request, err err
 	if errors.Is(err, context.Canceled) && req.Context().Err() != nil {
 		return // the client left
 	}
-	r.ownerGone.Add(1)
-	r.log.Warn("sticky: owner did not answer a forward", "path", req.URL.Path, "err", err)
+	n := r.ownerGone.Add(1)
+	if r.lostLog.due() { // a dead node fails every poll of its clients at once
+		r.log.Warn("sticky: owner did not answer a forward", "path", req.URL.Path, "err", err, "owner_gone_total", n)
+	}
 	writeUnknownSID(w)
 }
 

@@ -15,8 +15,18 @@ import (
 // DefaultDialTimeout bounds dialing a peer for a forward.
 const DefaultDialTimeout = 5 * time.Second
 
-// refusedLogEvery spaces the warnings about refused forwards.
-const refusedLogEvery = 10 * time.Second
+// logEvery spaces the warnings that a client, or a dead peer, could
+// otherwise repeat at request rate.
+const logEvery = 10 * time.Second
+
+// logLimit lets one log line through per logEvery.
+type logLimit struct{ last atomic.Int64 } // unix ns of the last line let through
+
+func (l *logLimit) due() bool {
+	now := time.Now().UnixNano()
+	last := l.last.Load()
+	return now-last >= int64(logEvery) && l.last.CompareAndSwap(last, now)
+}
 
 // Config configures a Router. NodeID is required; every other field is
 // useful at its zero value.
@@ -70,7 +80,7 @@ type Router struct {
 	setCookie string // the Set-Cookie value, "" without a cookie
 
 	forwarded, refused, ownerGone, hopUnknown atomic.Uint64
-	refusedLogged                             atomic.Int64 // unix ns of the last refusal logged
+	refusedLog, lostLog                       logLimit
 }
 
 // New returns a router for cfg.
