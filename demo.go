@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,29 +37,32 @@ type demoNode struct {
 }
 
 // runDemo runs `sidecast demo`: two example chat backends, each with a
-// sidecast node in front (node-a on DEMO_PORT), joined by the in-memory bus
-// (or Redis when REDIS_URL/REDIS_HOST is set); a scripted exchange between
-// alice on node-a and bob on node-b, printed line by line; then everything
-// stays up until ctx ends. Each node reverse-proxies its backend's chat
-// page, so two browser tabs on the two printed addresses chat as if they
-// were on one server.
+// sidecast node in front, joined by the in-memory bus (or Redis when
+// REDIS_URL/REDIS_HOST is set); a scripted exchange between alice on
+// node-a and bob on node-b, printed line by line; then everything stays up
+// until ctx ends. The demo page on DEMO_PORT (demo_page.go) has a chat
+// pane on each node and their live stats; each node also reverse-proxies
+// its backend's own chat page.
 func runDemo(ctx context.Context, cfg *Config, logger *slog.Logger, out, logs io.Writer) error {
+	pageLn, err := listenDemoPage(cfg.DemoPort)
+	if err != nil {
+		return err
+	}
+	defer pageLn.Close() // in case the page never starts; harmless after
 	var hub *fanout.MemoryHub
 	if !cfg.Bus.Redis {
 		hub = fanout.NewMemoryHub()
 	}
 	nodes := make(map[string]*demoNode, len(demoNodeIDs))
 	defer stopDemo(nodes)
-	for i, id := range demoNodeIDs {
-		port := 0
-		if i == 0 {
-			port = cfg.DemoPort
-		}
-		dn, err := startDemoNode(ctx, cfg, id, port, hub, logs)
+	stats := &demoStats{mirrorsOn: cfg.MirrorsOn()}
+	for _, id := range demoNodeIDs {
+		dn, err := startDemoNode(ctx, cfg, id, hub, logs)
 		if err != nil {
 			return err
 		}
 		nodes[id] = dn
+		stats.nodes = append(stats.nodes, dn)
 		fmt.Fprintf(out, "%s  sidecast at %s → backend examples/wschat at %s\n", id, dn.node.Addr(), dn.backend.url.Host)
 	}
 	bus := "the in-memory bus"
@@ -71,6 +73,9 @@ func runDemo(ctx context.Context, cfg *Config, logger *slog.Logger, out, logs io
 		return err
 	}
 	fmt.Fprintf(out, "nodes joined through %s\n", bus)
+	stats.bus = bus
+	page := startDemoPage(pageLn, stats, logger)
+	defer page.close() // after waitDemo: the page outlives the nodes' drain
 
 	bases := make(map[string]string, len(demoHomes))
 	for user, id := range demoHomes {
@@ -79,14 +84,16 @@ func runDemo(ctx context.Context, cfg *Config, logger *slog.Logger, out, logs io
 	if err := runScript(ctx, out, bases, cfg.MirrorsOn()); err != nil {
 		return fmt.Errorf("demo script: %w", err)
 	}
-	printInvite(out, nodes[demoNodeIDs[0]].base, nodes[demoNodeIDs[1]].base)
+	printInvite(out, page.base, nodes[demoNodeIDs[0]].base, nodes[demoNodeIDs[1]].base)
 	return waitDemo(ctx, cfg, logger, nodes)
 }
 
-// printInvite tells the user where to connect once the script is done.
-func printInvite(out io.Writer, first, second string) {
-	fmt.Fprintf(out, "open %s/\n", first)
-	fmt.Fprintf(out, "and %s/ in another tab: the two pages are on different nodes and chat as on one server\n", second)
+// printInvite tells the user where to connect once the script is done:
+// page is the demo page, first and second the two nodes.
+func printInvite(out io.Writer, page, first, second string) {
+	fmt.Fprintf(out, "open %s/\n", page)
+	fmt.Fprintln(out, "  a chat pane through each node, and each node's sessions and mirrors, live")
+	fmt.Fprintf(out, "the backend's own chat page through each node: %s/ and %s/\n", first, second)
 	fmt.Fprintf(out, "WebSocket clients connect to %s/ws?user=NAME or %s/ws?user=NAME and send %s, %s\n",
 		wsURL(first), wsURL(second), `{"type":"join","room":"lobby"}`, `{"type":"say","room":"lobby","text":"hi"}`)
 	fmt.Fprintln(out, "Ctrl-C to stop.")
@@ -111,7 +118,7 @@ func demoDefaults(cfg *Config, environ map[string]string) {
 	}
 }
 
-func startDemoNode(ctx context.Context, cfg *Config, id string, port int, hub *fanout.MemoryHub, logs io.Writer) (*demoNode, error) {
+func startDemoNode(ctx context.Context, cfg *Config, id string, hub *fanout.MemoryHub, logs io.Writer) (*demoNode, error) {
 	backend, err := startDemoBackend()
 	if err != nil {
 		return nil, err
@@ -119,10 +126,10 @@ func startDemoNode(ctx context.Context, cfg *Config, id string, port int, hub *f
 	ncfg := *cfg
 	ncfg.ServerID = id
 	ncfg.Backend, ncfg.BackendURL = backend.url, backend.url.String()
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		backend.stop()
-		return nil, fmt.Errorf("listen on DEMO_PORT: %w (set DEMO_PORT=0 for any free port)", err)
+		return nil, fmt.Errorf("demo %s: %w", id, err)
 	}
 	n, err := startNode(ctx, &ncfg, newLogger(&ncfg, logs), ln, hub)
 	if err != nil {

@@ -14,13 +14,14 @@ import (
 )
 
 // TestDemo runs `sidecast demo` as a user does (DEMO_PORT=0): it checks the
-// scripted exchange between alice on node-a and bob on node-b, that both
-// printed addresses serve the chat page, that two new clients on different
-// nodes see each other's join, and that SIGINT ends it with exit code 0.
+// scripted exchange between alice on node-a and bob on node-b, that the
+// printed addresses serve the demo page and, through each node, the
+// backend's chat page, that two new clients on different nodes see each
+// other's join, and that SIGINT ends it with exit code 0.
 func TestDemo(t *testing.T) {
 	p := startProc(t, map[string]string{"DEMO_PORT": "0"}, "demo")
-	m := p.waitOutput(&p.stdout, `(?m)^open (http://127\.0\.0\.1:\d+)/\nand (http://127\.0\.0\.1:\d+)/ in another tab`)
-	baseA, baseB := m[1], m[2]
+	m := p.waitOutput(&p.stdout, `(?m)^open (http://127\.0\.0\.1:\d+)/\n.*\nthe backend's own chat page through each node: (http://127\.0\.0\.1:\d+)/ and (http://127\.0\.0\.1:\d+)/$`)
+	demoPage, baseA, baseB := m[1], m[2], m[3]
 	out := p.stdout.String()
 	want := []string{
 		`^node-a  sidecast at 127\.0\.0\.1:\d+ → backend examples/wschat at 127\.0\.0\.1:\d+$`,
@@ -46,6 +47,9 @@ func TestDemo(t *testing.T) {
 	}
 	t.Logf("demo output:\n%s", out)
 
+	if page := getPage(t, demoPage+"/"); !strings.Contains(page, "<title>sidecast demo") {
+		t.Fatalf("GET %s/ is not the demo page: %.80q", demoPage, page)
+	}
 	for _, base := range []string{baseA, baseB} {
 		if page := getPage(t, base+"/"); !strings.Contains(page, "<title>wschat</title>") {
 			t.Fatalf("GET %s/ is not the chat page: %.80q", base, page)

@@ -10,7 +10,8 @@
 // (logging.go, log_redact.go), the wiring of one node (node*.go), the
 // operations endpoints and the drain (health.go, metrics*.go, admin.go,
 // ops*.go, drain.go), signals and exit codes (main.go, serve.go), the
-// `healthcheck` subcommand and `sidecast demo` (demo*.go).
+// `healthcheck` subcommand and `sidecast demo` (demo*.go; the demo page's
+// HTML, style and script are embedded from web/).
 //
 // # Data flow
 //
@@ -36,7 +37,9 @@
 // node.serveLoop runs the client http.Server and is waited for by Shutdown;
 // opsServer.serveLoop runs the METRICS_PORT server and is closed by serve
 // after the node. In the demo, demoBackend.serveLoop serves each example
-// backend (stopped and waited for by demoBackend.stop), watchNode goroutines
+// backend (stopped and waited for by demoBackend.stop), demoPage.serveLoop
+// serves the demo page on DEMO_PORT (closed by runDemo after the nodes,
+// so the page's stats outlive their drain), watchNode goroutines
 // forward a node's serving error and end with it (waitDemo waits for them),
 // and each scripted client has a readLoop that demoClient.close stops and
 // waits for.
