@@ -33,6 +33,7 @@ func TestRedisCluster(t *testing.T) {
 	t.Run("room of three on three nodes", func(t *testing.T) { testClusterRoom(ctx, t, rc) })
 	t.Run("channels on their shards", func(t *testing.T) { testClusterShardChannels(ctx, t, rc) })
 	t.Run("no pattern or keyspace commands", func(t *testing.T) { testClusterCommandSet(ctx, t, rc) })
+	t.Run("slot migration", func(t *testing.T) { testClusterSlotMigration(ctx, t, rc) })
 	t.Run("least-privilege ACL user", func(t *testing.T) { testClusterACL(ctx, t, rc) })
 	t.Run("cost per message and per session", func(t *testing.T) { testClusterCost(ctx, t, rc) })
 }
@@ -238,5 +239,47 @@ func testClusterCommandSet(ctx context.Context, t *testing.T, rc *redistest.Clus
 		if total[cmd] == 0 {
 			t.Errorf("%s never sent: the run did not exercise the bus", strings.ToUpper(cmd))
 		}
+	}
+}
+
+// testClusterSlotMigration: the slot of b's node channel moves to another
+// master; Redis ends b's subscription (SUNSUBSCRIBE), b subscribes again on
+// the new owner, counts and logs it, and delivery resumes.
+func testClusterSlotMigration(ctx context.Context, t *testing.T, rc *redistest.Cluster) {
+	n := clusterNetwork(t, rc, "mig")
+	var logs syncBuffer
+	bc := fastConfig("mig-b")
+	bc.Logger = testLogger(&logs)
+	a, b := n.bus(t, fastConfig("mig-a")), n.bus(t, bc)
+	var got collector
+	subscribe(t, b, NodeChannel("mig-b"), got.handle)
+	roundTrip(t, a, b, &got, "before", 10*time.Second)
+
+	full := "mig:sidecast:node:mig-b"
+	from, err := rc.MasterFor(ctx, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	masters, err := rc.Masters(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := masters[0]
+	if to == from {
+		to = masters[1]
+	}
+	start := time.Now()
+	if err := rc.MoveSlot(ctx, full, to); err != nil {
+		t.Fatal(err)
+	}
+	took := roundTrip(t, a, b, &got, "after", 20*time.Second)
+	eventually(t, 10*time.Second, "resubscription counted", func() bool { return b.Stats().Reconnects >= 1 })
+	t.Logf("slot moved %s → %s; delivery resumed after %v (since the move %v); a lost %+v",
+		from.Addr(), to.Addr(), took, time.Since(start), a.Stats())
+	if !strings.Contains(logs.String(), "subscription restored") || !strings.Contains(logs.String(), to.Addr()) {
+		t.Fatalf("resubscription on %s not logged:\n%s", to.Addr(), logs.String())
+	}
+	if got, err := rc.Client(to).PubSubShardChannels(ctx, full).Result(); err != nil || len(got) != 1 {
+		t.Fatalf("channel not on the new owner: %v %v", got, err)
 	}
 }

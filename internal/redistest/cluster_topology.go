@@ -233,3 +233,59 @@ func (c *Cluster) isMaster(ctx context.Context, s *Server) (bool, error) {
 	}
 	return true, nil
 }
+
+// MoveSlot reassigns the slot of key (or shard channel) from its master to
+// master to, as a resharding does: IMPORTING on the target, MIGRATING on
+// the source, then SETSLOT NODE on every master. The slot must hold no
+// keys (a shard channel's slot usually holds none). Redis then ends the
+// source's shard-channel subscriptions of that slot with SUNSUBSCRIBE.
+func (c *Cluster) MoveSlot(ctx context.Context, key string, to *Server) error {
+	from, err := c.MasterFor(ctx, key)
+	if err != nil {
+		return err
+	}
+	if from == to {
+		return fmt.Errorf("slot of %q is already on %s", key, to.Addr())
+	}
+	slot, err := c.Client(from).ClusterKeySlot(ctx, key).Result()
+	if err != nil {
+		return err
+	}
+	if n, err := c.Client(from).ClusterCountKeysInSlot(ctx, int(slot)).Result(); err != nil || n != 0 {
+		return fmt.Errorf("slot %d holds %d keys (%v): not supported", slot, n, err)
+	}
+	fromID, err := c.Client(from).ClusterMyID(ctx).Result()
+	if err != nil {
+		return err
+	}
+	toID, err := c.Client(to).ClusterMyID(ctx).Result()
+	if err != nil {
+		return err
+	}
+	steps := []struct {
+		on   *Server
+		args []any
+	}{
+		{to, []any{"cluster", "setslot", slot, "importing", fromID}},
+		{from, []any{"cluster", "setslot", slot, "migrating", toID}},
+		{to, []any{"cluster", "setslot", slot, "node", toID}},
+		{from, []any{"cluster", "setslot", slot, "node", toID}},
+	}
+	for _, st := range steps {
+		if err := c.Client(st.on).Do(ctx, st.args...).Err(); err != nil {
+			return fmt.Errorf("%v on %s: %w", st.args, st.on.Addr(), err)
+		}
+	}
+	masters, err := c.Masters(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range masters {
+		if m != from && m != to {
+			if err := c.Client(m).Do(ctx, "cluster", "setslot", slot, "node", toID).Err(); err != nil {
+				return fmt.Errorf("SETSLOT NODE on %s: %w", m.Addr(), err)
+			}
+		}
+	}
+	return nil
+}
