@@ -26,7 +26,10 @@ type RegistryConfig struct {
 	TTL time.Duration
 	// PollInterval is how often the node lists its peers' records to notice
 	// deaths; 0 means HeartbeatInterval/2. A death is seen within
-	// TTL + PollInterval of the dead node's last heartbeat.
+	// TTL + HeartbeatInterval + PollInterval of the dead node's last
+	// heartbeat: a record missing from a listing counts only once it stayed
+	// missing for a HeartbeatInterval, because a Redis that restarted
+	// without its data lists nobody until each node has beaten again.
 	PollInterval time.Duration
 	// OnChange is called for each arrival and death, in order, on the
 	// registry's goroutine; it must not block. nil means nobody listens.
@@ -108,7 +111,8 @@ type Registry struct {
 	record []byte // this node's encoded KindHeartbeat envelope
 
 	announce chan []byte
-	stored   bool // a heartbeat was stored since start or the last lapse; loop-owned
+	stored   bool                 // a heartbeat was stored since start or the last lapse; loop-owned
+	missing  map[string]time.Time // peers absent from listings, since when; loop-owned
 
 	mu    sync.RWMutex
 	peers map[string]Peer
@@ -130,6 +134,7 @@ func NewRegistry(bus Bus, cfg RegistryConfig) (*Registry, error) {
 		bus: bus, cfg: cfg, record: record,
 		announce: make(chan []byte, 64),
 		peers:    make(map[string]Peer),
+		missing:  make(map[string]time.Time),
 		done:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 	}, nil

@@ -61,16 +61,35 @@ func (r *Registry) poll() {
 		r.cfg.Logger.Warn("fanout: peer listing failed", "err", err)
 		return
 	}
-	for id, p := range r.snapshot() {
-		if _, ok := live[id]; !ok {
-			r.down(p, "expired")
-		}
-	}
+	r.expire(live)
 	for _, p := range live {
 		r.up(p, "heartbeat")
 	}
 	if !self && r.stored {
 		r.lapsed()
+	}
+}
+
+// expire declares dead the known peers that stayed absent from listings
+// for a HeartbeatInterval. A record expires only after TTL, so absence
+// normally means death; but a Redis restarted without its data lists no
+// one until each node beats again, and that must not drop every mirror.
+func (r *Registry) expire(live map[string]Peer) {
+	now := time.Now()
+	for id, p := range r.snapshot() {
+		if _, ok := live[id]; ok {
+			delete(r.missing, id)
+			continue
+		}
+		since, seen := r.missing[id]
+		if !seen {
+			r.missing[id] = now
+			continue
+		}
+		if now.Sub(since) >= r.cfg.HeartbeatInterval {
+			delete(r.missing, id)
+			r.down(p, "expired")
+		}
 	}
 }
 
@@ -132,6 +151,7 @@ func (r *Registry) up(p Peer, reason string) {
 }
 
 func (r *Registry) down(p Peer, reason string) {
+	delete(r.missing, p.ID)
 	r.mu.Lock()
 	delete(r.peers, p.ID)
 	r.mu.Unlock()
