@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -142,4 +143,26 @@ func assertEcho(t *testing.T, conn net.Conn, p []byte) {
 	if m := readMsg(t, conn); !bytes.Equal(m.Payload, p) {
 		t.Fatalf("other session echoed %q, want %q", m.Payload, p)
 	}
+}
+
+// TestCloseFrameFollowedByFIN: when sidecast closes a client, a FIN follows
+// its close frame at once, before the client answers: the client reads the
+// frame and then a clean EOF, never a reset, even if it was still sending.
+func TestCloseFrameFollowedByFIN(t *testing.T) {
+	b := newEchoBackend(t)
+	p, base := newProxy(t, b.url(), nil)
+	conn := dial(t, base, "/")
+	wsutil.WriteClientText(conn, []byte("close:4002:bye"))
+	m := readMsg(t, conn)
+	if code, _ := ws.ParseCloseFrameData(m.Payload); m.OpCode != ws.OpClose || code != 4002 {
+		t.Fatalf("got %v %q, want close 4002", m.OpCode, m.Payload)
+	}
+	// Still sending after the close: must not turn the end into a reset.
+	conn.Write(wsframe.AppendFrame(nil, ws.OpText, true, []byte("late"), true))
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := conn.Read(make([]byte, 16)); err != io.EOF {
+		t.Fatalf("after the close frame: %d bytes, %v; want a clean EOF", n, err)
+	}
+	conn.Write(wsframe.AppendClose(nil, 4002, "", true))
+	waitFor(t, "session to end", 10*time.Second, func() bool { return p.Sessions() == 0 })
 }

@@ -25,9 +25,12 @@ const (
 	DefaultWriteQueueBytes  = 4 << 20
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultDialTimeout      = 5 * time.Second
-	// closeGrace is how long a leg that was told to close may take to flush its
-	// queue and close frame before its socket is closed anyway.
-	closeGrace = 2 * time.Second
+	// DefaultCloseGrace is how long a leg that was told to close may take to
+	// flush its close frame and see the peer's answer before its socket is
+	// closed anyway.
+	DefaultCloseGrace = 2 * time.Second
+	// closeGrace is DefaultCloseGrace, for timers that are not per leg.
+	closeGrace = DefaultCloseGrace
 )
 
 // Config configures a Server. Every field is useful at its zero value except
@@ -68,6 +71,10 @@ type Config struct {
 	// whose X-Forwarded-Proto and -Host are kept); anyone else's are replaced.
 	// nil means DefaultTrustedProxies; an empty slice trusts no one.
 	TrustedProxies []netip.Prefix
+	// CloseGrace bounds how long a closing leg may take to flush its close
+	// frame to a slow peer and wait for the peer's answer; 0 means
+	// DefaultCloseGrace.
+	CloseGrace time.Duration
 	// Logger receives the proxy's logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -92,6 +99,7 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	c.HandshakeTimeout = orDefault(c.HandshakeTimeout, DefaultHandshakeTimeout)
 	c.DialTimeout = orDefault(c.DialTimeout, DefaultDialTimeout)
+	c.CloseGrace = orDefault(c.CloseGrace, DefaultCloseGrace)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

@@ -44,7 +44,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if cfg.Protocol != ProtocolWebSocket || cfg.MaxPayload != DefaultMaxPayload ||
 		cfg.WriteQueueBytes != DefaultWriteQueueBytes || cfg.HandshakeTimeout != DefaultHandshakeTimeout ||
-		cfg.DialTimeout != DefaultDialTimeout || cfg.Logger == nil {
+		cfg.DialTimeout != DefaultDialTimeout || cfg.CloseGrace != DefaultCloseGrace || cfg.Logger == nil {
 		t.Fatalf("defaults not filled: %+v", cfg)
 	}
 }

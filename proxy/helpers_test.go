@@ -12,6 +12,8 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+
+	"github.com/sidecast/sidecast/proxy/wsframe"
 )
 
 // newProxy starts a Server in front of backend on a loopback listener.
@@ -95,6 +97,8 @@ func expectClose(t *testing.T, conn net.Conn, want ws.StatusCode) string {
 	if code != want {
 		t.Fatalf("close code %d (%q), want %d", code, reason, want)
 	}
+	// Answer as real clients do, completing the closing handshake.
+	conn.Write(wsframe.AppendClose(nil, code, "", true))
 	return reason
 }
 

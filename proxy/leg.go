@@ -58,11 +58,12 @@ type wsLeg struct {
 	// Bound once so a raw read or write allocates no closure.
 	readFn, writeFn func(uintptr) bool
 
-	rmu  sync.Mutex // held while serving a readiness event; guards the fields below
-	dec  wsframe.Decoder
-	rbuf []byte
-	rn   int
-	rerr error
+	rmu        sync.Mutex // held while serving a readiness event; guards the fields below
+	dec        wsframe.Decoder
+	misaligned bool // a decode error stopped the decoder mid-stream: later bytes are not frames
+	rbuf       []byte
+	rn         int
+	rerr       error
 
 	wmu        sync.Mutex // guards the write state below
 	key        netpoll.Key
@@ -74,6 +75,8 @@ type wsLeg struct {
 	werr       error
 	wantOut    bool // armed for writability
 	closing    bool // close frame queued: close the socket once it is flushed
+	draining   bool // close frame flushed, write side shut: reading until the peer's close or EOF
+	peerClosed bool // the peer's close frame arrived: the closing handshake needs no wait
 	closed     bool
 	timer      *time.Timer // forces the close if flushing takes too long
 }
@@ -129,6 +132,10 @@ func (l *wsLeg) register(buffered []byte) error {
 func (l *wsLeg) Ready(ev netpoll.Event) {
 	l.rmu.Lock()
 	defer l.rmu.Unlock()
+	if l.isDraining() {
+		l.drainReady()
+		return
+	}
 	if ev&netpoll.EventWrite != 0 {
 		if err := l.Flush(); err != nil {
 			l.s.onLost(l)
@@ -180,6 +187,7 @@ func (l *wsLeg) readLoop() bool {
 // consume decodes p, relays its messages and flushes them to the peer.
 func (l *wsLeg) consume(p []byte) bool {
 	if err := l.dec.Feed(p, l); err != nil {
+		l.misaligned = !errors.Is(err, errStop)
 		l.s.onReadError(l, err)
 		return false
 	}
@@ -208,11 +216,83 @@ func (l *wsLeg) OnControl(op ws.OpCode, p []byte) error {
 		}
 		return nil
 	case ws.OpClose:
+		l.wmu.Lock()
+		l.peerClosed = true
+		l.wmu.Unlock()
 		code, reason := wsframe.ParseClose(p)
 		l.s.onCloseFrame(l, code, string(reason))
 		return errStop
 	}
 	return nil
+}
+
+// drainReady discards what a lingering leg's peer still sends and closes the
+// socket at its EOF.
+func (l *wsLeg) drainReady() {
+	bp := scratchPool.Get().(*[]byte)
+	l.rbuf = *bp
+	eof := l.discard()
+	l.rbuf = nil
+	scratchPool.Put(bp)
+	if eof {
+		l.forceClose()
+		return
+	}
+	l.rearm()
+}
+
+// discard reads until EAGAIN, dropping messages; true means the peer is done:
+// its close frame arrived, or EOF, or an error.
+func (l *wsLeg) discard() bool {
+	for range maxReadsPerReady {
+		if err := l.rc.Read(l.readFn); err != nil {
+			return true
+		}
+		if l.rn > 0 && l.closeFrameIn(l.rbuf[:l.rn]) {
+			return true
+		}
+		switch {
+		case l.rerr == unix.EAGAIN || l.rerr == unix.EINTR:
+			return false
+		case l.rerr != nil || l.rn <= 0:
+			return true
+		}
+	}
+	return false
+}
+
+// closeFrameIn reports whether p holds the peer's close frame. Once the
+// stream is misaligned nothing in it can be trusted as a frame: only EOF ends
+// the wait then.
+func (l *wsLeg) closeFrameIn(p []byte) bool {
+	if l.misaligned {
+		return false
+	}
+	err := l.dec.Feed(p, discardHandler{})
+	if err != nil && !errors.Is(err, errStop) {
+		l.misaligned = true
+		return false
+	}
+	return err != nil
+}
+
+// discardHandler drops what a lingering leg still receives and stops at the
+// peer's close frame.
+type discardHandler struct{}
+
+func (discardHandler) OnMessage(ws.OpCode, []byte) error { return nil }
+
+func (discardHandler) OnControl(op ws.OpCode, _ []byte) error {
+	if op == ws.OpClose {
+		return errStop
+	}
+	return nil
+}
+
+func (l *wsLeg) isDraining() bool {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	return l.draining && !l.closed
 }
 
 func (l *wsLeg) isClosing() bool {
@@ -237,11 +317,11 @@ func (l *wsLeg) armLocked() {
 	}
 }
 
-// interestLocked: read unless closing (a closing leg ignores what it is sent),
-// write while bytes are queued.
+// interestLocked: read unless closing (a closing leg ignores what it is sent)
+// or while draining (waiting for the peer's EOF), write while bytes are queued.
 func (l *wsLeg) interestLocked() netpoll.Event {
 	var ev netpoll.Event
-	if !l.closing {
+	if !l.closing || l.draining {
 		ev |= netpoll.EventRead
 	}
 	if l.out != nil && l.off < len(l.out.B) {

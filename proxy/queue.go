@@ -95,9 +95,33 @@ func (l *wsLeg) flushLocked() error {
 	}
 	l.wantOut = false
 	if l.closing {
-		l.shutdownLocked()
+		l.lingerLocked()
 	}
 	return nil
+}
+
+// lingerLocked ends a leg whose close frame is flushed. If the peer's close
+// already arrived the handshake is complete and the socket closes now.
+// Otherwise it half-closes the socket (the FIN follows the close frame) and
+// keeps reading, discarding, until the peer's close frame or EOF, or until
+// Config.CloseGrace passes. Closing a socket that still
+// has unread input would send a reset instead, and a reset can destroy the
+// close frame before the peer reads it: a client still sending when it is
+// closed would see 1006 instead of its close code.
+func (l *wsLeg) lingerLocked() {
+	if l.draining || l.closed {
+		return
+	}
+	if !l.registered || l.peerClosed {
+		l.shutdownLocked() // the closing handshake is complete
+		return
+	}
+	l.draining = true
+	_ = l.rc.Control(func(fd uintptr) { _ = unix.Shutdown(int(fd), unix.SHUT_WR) })
+	if l.timer == nil {
+		l.timer = time.AfterFunc(l.srv.cfg.CloseGrace, l.forceClose)
+	}
+	l.armLocked()
 }
 
 func (l *wsLeg) waitWritableLocked() {
@@ -108,8 +132,8 @@ func (l *wsLeg) waitWritableLocked() {
 }
 
 // closeWith queues a close frame (code 0: none, the socket is dead; 1005: an
-// empty close body) and closes the socket once it is flushed, or after
-// closeGrace at the latest.
+// empty close body) and closes the socket once it is flushed and the peer has
+// closed its side (see lingerLocked), or after Config.CloseGrace at the latest.
 func (l *wsLeg) closeWith(code ws.StatusCode, reason string) {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
@@ -123,10 +147,10 @@ func (l *wsLeg) closeWith(code ws.StatusCode, reason string) {
 		}
 		l.bufLocked().B = wsframe.AppendClose(l.out.B, code, reason, l.masked)
 	}
-	if l.flushLocked() != nil || l.closed {
+	if l.flushLocked() != nil || l.closed || l.timer != nil {
 		return
 	}
-	l.timer = time.AfterFunc(closeGrace, l.forceClose)
+	l.timer = time.AfterFunc(l.srv.cfg.CloseGrace, l.forceClose)
 }
 
 // forceClose closes the socket now, whatever is queued.

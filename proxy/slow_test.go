@@ -20,11 +20,12 @@ func TestSlowClientClosedWith1008(t *testing.T) {
 	p, base := newProxy(t, b.url(), func(c *Config) {
 		c.MaxPayload = 32 << 10
 		c.WriteQueueBytes = 256 << 10
+		c.CloseGrace = time.Minute // the slow peer reads its close only later
 	})
 	other := dial(t, base, "/other")
 	slow := dial(t, base, "/slow")
 	slow.(*net.TCPConn).SetReadBuffer(16 << 10)
-	sendText(t, slow, "flood:4000") // 64 MiB, far past every socket buffer
+	sendText(t, slow, "flood:400") // 6.4 MiB, far past the queue and socket buffers
 	waitFor(t, "the slow client to be dropped", 30*time.Second, func() bool {
 		return p.Stats().Drops.SlowClient == 1
 	})
@@ -43,10 +44,11 @@ func TestSlowBackendClosedWith1008(t *testing.T) {
 	p, base := newProxy(t, rb.url(), func(c *Config) {
 		c.MaxPayload = 32 << 10
 		c.WriteQueueBytes = 256 << 10
+		c.CloseGrace = time.Minute // the slow peer reads its close only later
 	})
 	pair := rb.open(t, base)
 	pair.backend.(*net.TCPConn).SetReadBuffer(16 << 10)
-	go floodFrames(pair.client, 4000)
+	go floodFrames(pair.client, 400)
 	waitFor(t, "the slow backend to be dropped", 30*time.Second, func() bool {
 		return p.Stats().Drops.SlowBackend == 1
 	})
@@ -86,7 +88,9 @@ func readUntilClose(t *testing.T, c net.Conn) ws.StatusCode {
 			continue
 		}
 		p := make([]byte, h.Length)
-		io.ReadFull(c, p)
+		if _, err := io.ReadFull(c, p); err != nil {
+			t.Fatalf("close frame cut short: %v", err)
+		}
 		code, _ := ws.ParseCloseFrameData(p)
 		return code
 	}
@@ -118,11 +122,12 @@ func TestPingFloodBlamesThePinger(t *testing.T) {
 	p, base := newProxy(t, b.url(), func(c *Config) {
 		c.MaxPayload = 16 << 10
 		c.WriteQueueBytes = 32 << 10
+		c.CloseGrace = time.Minute
 	})
 	c := dial(t, base, "/pinger")
 	c.(*net.TCPConn).SetReadBuffer(16 << 10)
 	ping := wsframe.AppendFrame(nil, ws.OpPing, true, make([]byte, 125), true)
-	go floodPings(c, ping, 100000)
+	go floodPings(c, ping, 20000)
 	waitFor(t, "the pinger to be dropped", 30*time.Second, func() bool {
 		return p.Stats().Drops.SlowClient == 1
 	})
