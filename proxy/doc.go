@@ -52,9 +52,12 @@
 // its code echoed back; a protocol violation closes the offending side with its
 // RFC 6455 code (1002, 1007, 1009) and the other with 1001 or 1011; a backend
 // lost without a close frame closes the client with 1011. A closing leg flushes
-// its close frame and then closes its socket, or after a short grace at the
-// latest. Server.Close closes every session with 1001, then stops the poller
-// and waits for its workers.
+// its close frame; if the peer's close already arrived it closes the socket
+// then, otherwise it half-closes it (a FIN follows the close frame) and reads,
+// discarding, until the peer's close frame or EOF. Closing with unread input
+// would send a reset, which can destroy the close frame before the peer reads
+// it. Config.CloseGrace bounds all of this. Server.Close closes every session
+// with 1001, then stops the poller and waits for its workers.
 //
 // # Engine.IO (PROTOCOL=socketio, files eio_*.go)
 //
