@@ -31,9 +31,10 @@
 //  2. An Engine.IO request whose sid names a live peer is forwarded there
 //     with httputil.ReverseProxy over a shared keep-alive transport — a
 //     polling GET or POST, or a websocket upgrade, which is then relayed
-//     byte for byte by the reverse proxy's two copy goroutines until
-//     either side closes. The forward carries HopHeader; its receiver never
-//     forwards again: a forwarded sid it does not own gets Engine.IO's
+//     byte for byte by the reverse proxy's two copy goroutines (and the
+//     request's, which waits for them) until either side closes. The
+//     forward carries HopHeader; its receiver never forwards again: a
+//     forwarded sid it does not own gets Engine.IO's
 //     "Session ID unknown" (400), as does a sid whose owner is not a live
 //     peer or does not answer, so the client reconnects.
 //  3. An Engine.IO handshake (no sid) gets the affinity cookie when
