@@ -30,6 +30,7 @@ type diffSuite struct {
 	t        *testing.T
 	backends *diffBackends
 	redisURL string
+	peer     *difftest.Peer
 	shared   map[string]*clusterWorld // by run and backend kind
 	seq      int
 	passed   int
@@ -53,6 +54,13 @@ func TestDifferential(t *testing.T) {
 		oracle: map[difftest.Backend]string{}},
 		shared: map[string]*clusterWorld{}, barrier: map[string][]string{}, checked: map[string]int{}}
 	s.redisURL = redistest.Start(t, redistest.Config{}).URL()
+	// One socket.io-client process serves every play (each names its
+	// sockets with its own prefix): starting one per play costs half a
+	// second each.
+	if s.peer, err = difftest.StartPeer(root); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.peer.Close)
 	for _, sc := range difftest.Scenarios {
 		t.Run(sc.Name, func(t *testing.T) { s.scenario(t, sc) })
 	}
@@ -180,7 +188,7 @@ func (s *diffSuite) world(t *testing.T, sc *difftest.Scenario, run string) *clus
 func (s *diffSuite) play(sc *difftest.Scenario, w difftest.World, wait time.Duration) difftest.Result {
 	s.seq++
 	return difftest.Play(context.Background(), sc, w, difftest.Options{
-		Root: s.backends.root, Prefix: fmt.Sprintf("~p%d~", s.seq), Wait: wait, Limit: 3 * time.Minute,
+		Root: s.backends.root, Prefix: fmt.Sprintf("~p%d~", s.seq), Wait: wait, Limit: 3 * time.Minute, Peer: s.peer,
 	})
 }
 

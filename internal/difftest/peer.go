@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -18,25 +19,75 @@ import (
 const PeerDir = "internal/siotest/peer"
 
 // Peer is one Node process running peer.js, holding any number of sockets.
+//
+// One Peer may serve many plays at once or in turn: each play registers
+// its inbox under its own prefix (route), names its sockets with that
+// prefix, and gets back only its own sockets' observations, unprefixed.
 type Peer struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	errs  *lockedBuffer
 	done  chan struct{}
-	box   *inbox
+
+	rmu    sync.Mutex
+	routes map[string]*inbox // by socket-name prefix
+	dead   error             // set when the process ended
 
 	wmu       sync.Mutex // serialises command lines
 	closeOnce sync.Once
 }
 
+// StartPeer starts a peer process that plays share (Options.Peer); the
+// caller closes it. root is the repository root.
+func StartPeer(root string) (*Peer, error) { return startPeer(root) }
+
+// route sends observations of sockets named prefix+name to box as name,
+// until the returned function is called.
+func (p *Peer) route(prefix string, box *inbox) (unroute func()) {
+	p.rmu.Lock()
+	defer p.rmu.Unlock()
+	if p.dead != nil {
+		box.fail(p.dead)
+	}
+	p.routes[prefix] = box
+	return func() {
+		p.rmu.Lock()
+		delete(p.routes, prefix)
+		p.rmu.Unlock()
+	}
+}
+
+// deliver hands m to the inbox whose prefix its socket name carries.
+func (p *Peer) deliver(m Msg) {
+	p.rmu.Lock()
+	defer p.rmu.Unlock()
+	for prefix, box := range p.routes {
+		if name, ok := strings.CutPrefix(m.Name, prefix); ok {
+			m.Name = name
+			box.add(m)
+			return
+		}
+	}
+}
+
+// died fails every routed inbox: the process is gone.
+func (p *Peer) died(err error) {
+	p.rmu.Lock()
+	defer p.rmu.Unlock()
+	p.dead = err
+	for _, box := range p.routes {
+		box.fail(err)
+	}
+}
+
 // startPeer starts peer.js from the repository at root and waits until it
-// is ready. Observations go to box.
-func startPeer(root string, box *inbox) (*Peer, error) {
+// is ready.
+func startPeer(root string) (*Peer, error) {
 	dir := filepath.Join(root, PeerDir)
 	if err := checkNode(dir, "socket.io-client"); err != nil {
 		return nil, err
 	}
-	p := &Peer{errs: &lockedBuffer{}, done: make(chan struct{}), box: box}
+	p := &Peer{errs: &lockedBuffer{}, done: make(chan struct{}), routes: map[string]*inbox{}}
 	p.cmd = exec.Command("node", "peer.js")
 	p.cmd.Dir = dir
 	p.cmd.Stderr = p.errs
@@ -90,10 +141,10 @@ func (p *Peer) readLoop(r io.Reader, ready chan<- struct{}) {
 			close(ready)
 			continue
 		}
-		p.box.add(m)
+		p.deliver(m)
 	}
 	_ = p.cmd.Wait()
-	p.box.fail(fmt.Errorf("%w: %s", ErrPeerExited, p.errs.String()))
+	p.died(fmt.Errorf("%w: %s", ErrPeerExited, p.errs.String()))
 }
 
 // send writes command lines in one write, so a burst reaches the peer's

@@ -21,6 +21,9 @@ type Options struct {
 	Prefix string        // makes users and rooms unique on shared backends
 	Wait   time.Duration // bounds each condition; 0 means 10s
 	Limit  time.Duration // bounds the whole play; 0 means 120s
+	// Peer, when set, is a running peer process this play shares (see
+	// StartPeer); otherwise a play that needs one starts its own.
+	Peer *Peer
 }
 
 // Result is one play of a scenario in one world.
@@ -47,6 +50,10 @@ func Play(ctx context.Context, sc *Scenario, w World, o Options) Result {
 	s := &Script{ctx: ctx, w: w, sc: sc, root: o.Root, prefix: o.Prefix, wait: o.Wait, box: newInbox(),
 		ws: map[string]*wsClient{}, clients: map[string]*client{}, dead: map[int]bool{}, acks: map[ackKey]string{},
 		ignored: map[string]bool{}}
+	if o.Peer != nil {
+		s.peer = o.Peer
+		s.unroute = o.Peer.route(s.prefix, s.box)
+	}
 	defer s.Close()
 	for _, k := range sc.Late {
 		s.dead[k] = true

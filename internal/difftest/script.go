@@ -22,6 +22,8 @@ type Script struct {
 
 	box     *inbox
 	peer    *Peer
+	ownPeer bool   // the script started peer and closes it
+	unroute func() // ends peer's routing to box
 	ws      map[string]*wsClient
 	clients map[string]*client
 	dead    map[int]bool // killed, or late and not started yet
@@ -196,7 +198,7 @@ func (s *Script) Kill(k int) {
 	if s.Oracle() {
 		for _, name := range gone {
 			if s.clients[name].nsp == "/" {
-				s.step(s.peer.send(map[string]any{"cmd": "drop", "name": name}))
+				s.send(map[string]any{"cmd": "drop", "name": name})
 			}
 		}
 	} else {
@@ -248,12 +250,25 @@ func (s *Script) ExpectBarrierTimeouts(lo, hi float64) {
 	s.Note("%v barrier timeouts", n)
 }
 
-// Close ends every client and the peer process.
+// Close ends every client: its own peer process, or on a shared peer
+// every socket it still holds.
 func (s *Script) Close() {
 	for _, c := range s.ws {
 		c.close()
 	}
-	if s.peer != nil {
-		s.peer.Close()
+	if s.peer == nil {
+		return
 	}
+	if s.ownPeer {
+		s.peer.Close()
+	} else {
+		var cmds []map[string]any
+		for name, c := range s.clients {
+			if c.connected {
+				cmds = append(cmds, map[string]any{"cmd": "disconnect", "name": s.prefix + name})
+			}
+		}
+		_ = s.peer.send(cmds...)
+	}
+	s.unroute()
 }

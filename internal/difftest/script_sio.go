@@ -15,17 +15,32 @@ func (b Bin) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string][]byte{"$bin": b})
 }
 
+// ensurePeer starts a peer of the script's own unless Options gave one.
 func (s *Script) ensurePeer() bool {
 	if s.peer != nil {
 		return true
 	}
-	p, err := startPeer(s.root, s.box)
+	p, err := startPeer(s.root)
 	if err != nil {
 		s.step(err)
 		return false
 	}
-	s.peer = p
+	s.peer, s.ownPeer = p, true
+	s.unroute = p.route(s.prefix, s.box)
 	return true
+}
+
+// send passes commands to the peer with the script's socket names
+// prefixed, so plays sharing a peer never see each other's sockets.
+func (s *Script) send(cmds ...map[string]any) {
+	for _, cmd := range cmds {
+		for _, k := range []string{"name", "share"} {
+			if v, ok := cmd[k].(string); ok {
+				cmd[k] = s.prefix + v
+			}
+		}
+	}
+	s.step(s.peer.send(cmds...))
 }
 
 // Connect opens a socket.io-client socket (websocket transport, its own
@@ -37,8 +52,8 @@ func (s *Script) Connect(name, user string, k int) time.Duration {
 	}
 	start := time.Now()
 	s.clients[name] = &client{node: k, user: user, nsp: "/", connected: true, rooms: map[string]bool{}}
-	s.step(s.peer.send(map[string]any{"cmd": "connect", "name": name, "url": s.w.ClientURL(k),
-		"transports": []string{"websocket"}, "auth": map[string]string{"userId": s.P(user)}}))
+	s.send(map[string]any{"cmd": "connect", "name": name, "url": s.w.ClientURL(k),
+		"transports": []string{"websocket"}, "auth": map[string]string{"userId": s.P(user)}})
 	s.awaitConnect(name)
 	if s.sc.Backend == Chat {
 		// socketio-chat greets every connection; waiting for it keeps what
@@ -55,8 +70,8 @@ func (s *Script) ConnectNS(name, share, nsp string) {
 		return
 	}
 	s.clients[name] = &client{node: base.node, user: base.user, nsp: nsp, connected: true}
-	s.step(s.peer.send(map[string]any{"cmd": "connect", "name": name, "share": share, "nsp": nsp,
-		"auth": map[string]string{"userId": s.P(base.user)}}))
+	s.send(map[string]any{"cmd": "connect", "name": name, "share": share, "nsp": nsp,
+		"auth": map[string]string{"userId": s.P(base.user)}})
 	s.awaitConnect(name)
 }
 
@@ -74,7 +89,7 @@ func (s *Script) Emit(name, event string, args ...any) {
 	if s.client(name) == nil || s.err != nil {
 		return
 	}
-	s.step(s.peer.send(map[string]any{"cmd": "emit", "name": name, "event": event, "args": wire(args)}))
+	s.send(map[string]any{"cmd": "emit", "name": name, "event": event, "args": wire(args)})
 }
 
 // EmitAck sends an event, waits for the server's ack (recorded in the
@@ -87,8 +102,8 @@ func (s *Script) EmitAck(name, event string, args ...any) time.Duration {
 	seq := s.seq
 	s.acks[ackKey{name, seq}] = event
 	start := time.Now()
-	s.step(s.peer.send(map[string]any{"cmd": "emit", "name": name, "event": event, "args": wire(args),
-		"ack": true, "seq": seq, "timeout": s.wait.Milliseconds()}))
+	s.send(map[string]any{"cmd": "emit", "name": name, "event": event, "args": wire(args),
+		"ack": true, "seq": seq, "timeout": s.wait.Milliseconds()})
 	s.waitFor(fmt.Sprintf("%s: ack of %s", name, event), func(msgs []Msg) bool {
 		for i := len(msgs) - 1; i >= 0; i-- {
 			if m := &msgs[i]; m.Name == name && m.Seq == seq && (m.Type == "ack" || m.Type == "ack_error") {
@@ -129,7 +144,7 @@ func (s *Script) Disconnect(name string) {
 	if c == nil || s.err != nil {
 		return
 	}
-	s.step(s.peer.send(map[string]any{"cmd": "disconnect", "name": name}))
+	s.send(map[string]any{"cmd": "disconnect", "name": name})
 	s.AwaitDisconnect(name)
 }
 
@@ -148,7 +163,7 @@ func (s *Script) Burst(name string, steps ...BurstStep) {
 		}
 		cmds = append(cmds, cmd)
 	}
-	s.step(s.peer.send(cmds...))
+	s.send(cmds...)
 }
 
 // BurstStep is one command of a Burst.
