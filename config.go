@@ -60,7 +60,7 @@ type Config struct {
 	Mirrors          string        `env:"MIRRORS" envDefault:"on" help:"on: every node opens a mirror of every client session of the cluster, so N nodes behave like one. off: each node serves only its own clients (to show what mirrors fix)."`
 	EchoWindow       time.Duration `env:"ECHO_WINDOW" envDefault:"500ms" help:"An identical frame reaching a session from its home backend and from a mirror within this window counts as an echo (a LOCAL_EVENTS candidate, see /admin/stats)."`
 	ReleaseGrace     time.Duration `env:"RELEASE_GRACE" envDefault:"50ms" help:"Held client frames released after a membership barrier are not followed by a DISCONNECT or close for this long, so the backend handles them first."`
-	CoalesceWindow   time.Duration `env:"COALESCE_WINDOW" envDefault:"1ms" help:"Longest a frame relayed to another node waits so identical frames for other sessions of that node travel as one bus message; 0 relays each frame at once."`
+	CoalesceWindow   time.Duration `env:"COALESCE_WINDOW" envDefault:"250us" help:"Longest a frame relayed to another node waits so identical frames for other sessions of that node travel as one bus message; 0 relays each frame at once."`
 	AckTTL           time.Duration `env:"ACK_TTL" envDefault:"30s" help:"How long an ack that a backend asked a client for (emitWithAck) stays routable back to that backend."`
 	ReplyTimeout     time.Duration `env:"MIRROR_REPLY_TIMEOUT" envDefault:"1s" help:"Longest that frames relayed from other nodes wait for the home backend's answer to a membership event (MIRROR_EVENT_REPLY, an ack, or its next frame)."`
 
@@ -74,7 +74,7 @@ type Config struct {
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" help:"debug, info, warn or error."`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json" help:"json or text."`
-	DemoPort  int    `env:"DEMO_PORT" envDefault:"8080" help:"sidecast demo: port of the demo node and its chat page; 0 = any free port."`
+	DemoPort  int    `env:"DEMO_PORT" envDefault:"8080" help:"sidecast demo: port of the demo page (a chat pane through each node and their live stats); 0 = any free port."`
 
 	// Derived by LoadConfig.
 	Backend      *url.URL           // BACKEND_URL, parsed

@@ -42,7 +42,7 @@ type ClusterConfig struct {
 	EchoWindow time.Duration
 	// CoalesceWindow is how long a relayed frame may wait for identical
 	// frames to other sessions of the same home (COALESCE_WINDOW); 0 means
-	// 1ms, negative relays every frame at once.
+	// 250µs, negative relays every frame at once.
 	CoalesceWindow time.Duration
 	// AckTTL is how long a server→client ack id stays routable (ACK_TTL);
 	// 0 means 30s.
@@ -70,7 +70,7 @@ func (c ClusterConfig) withDefaults() ClusterConfig {
 	c.DialTimeout = orDur(c.DialTimeout, c.BarrierTimeout)
 	c.AckTTL = orDur(c.AckTTL, 30*time.Second)
 	if c.CoalesceWindow == 0 {
-		c.CoalesceWindow = time.Millisecond
+		c.CoalesceWindow = 250 * time.Microsecond
 	}
 	if c.MaxHeldBytes <= 0 {
 		c.MaxHeldBytes = 4 << 20

@@ -31,7 +31,7 @@ const (
 func TestClusterLatency(t *testing.T) {
 	for _, n := range networks(t) {
 		for _, window := range []time.Duration{0, -1} {
-			name := n.name + "/coalesce-1ms"
+			name := n.name + "/coalesce-default"
 			if window < 0 {
 				name = n.name + "/coalesce-off"
 			}
@@ -70,7 +70,7 @@ func latencyRun(t *testing.T, n *network, window time.Duration) {
 	slices.Sort(lat)
 	p50, p99 := lat[len(lat)/2], lat[len(lat)*99/100]
 	t.Logf("%s (coalesce window %v): %d messages at %d/s, alice on a → bob on b: p50 %v, p99 %v, max %v",
-		n.name, cfg.CoalesceWindow, latencyMessages, latencyRate, p50, p99, lat[len(lat)-1])
+		n.name, a.cl.cfg.CoalesceWindow, latencyMessages, latencyRate, p50, p99, lat[len(lat)-1])
 	if after != nil {
 		relayed := a.cl.Stats().Relayed
 		t.Logf("%s: %d frames relayed; per relayed frame: %.2f PUBLISH, %.2f Redis commands in all (heartbeats and polls included)",
@@ -168,7 +168,7 @@ func TestClusterCoalescesBroadcast(t *testing.T) {
 		}
 		quiet := func(c *BusConfig) { c.SelfCheckInterval = -1 }
 		cfg := wsClusterConfig()
-		cfg.CoalesceWindow = 5 * time.Millisecond
+		cfg.CoalesceWindow = 250 * time.Microsecond
 		a := startWSNodeWith(t, n, "a", cfg, quiet)
 		b := startWSNodeWith(t, n, "b", cfg, quiet)
 		waitPeers(t, a, b)
