@@ -1,6 +1,9 @@
 package main
 
 import (
+	"flag"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,6 +14,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/sidecast/sidecast/internal/redistest"
 )
+
+var updateDemoPNG = flag.Bool("update-demo-png", false, "write the in-memory run's screenshot to docs/demo.png (the README's picture)")
 
 // TestDemoPageInBrowser runs `sidecast demo` as a user does and uses its
 // page in headless Chromium: a message typed in pane A and sent with Enter
@@ -50,8 +55,11 @@ func TestDemoPageInBrowser(t *testing.T) {
 			if errs := b.consoleErrors(); len(errs) > 0 {
 				t.Errorf("the page logged errors:\n%s", strings.Join(errs, "\n"))
 			}
-			shot := inBrowser(b, "screenshot", chromedp.CaptureScreenshot())
+			shot := inBrowser(b, "screenshot", chromedp.FullScreenshot(100))
 			writeArtifact(t, "demo-page-"+tc.name+".png", shot)
+			if *updateDemoPNG && !tc.redis {
+				writeREADMEPicture(t, shot)
+			}
 
 			p.signal(syscall.SIGINT)
 			pollPage[bool](b, "both panes disconnected", `document.querySelectorAll('.pane[data-state="closed"]').length === 2`)
@@ -128,4 +136,15 @@ func checkLiveStats(t *testing.T, b *browser) {
 	pollPage[bool](b, "one session and one mirror per node", expr+"true")
 	table := inBrowser(b, "read the stats", chromedp.Text("#stats-body"))
 	t.Logf("live stats:\n%s", table)
+}
+
+// writeREADMEPicture replaces docs/demo.png, the picture of the page the
+// README shows next to `go run . demo`.
+func writeREADMEPicture(t *testing.T, png []byte) {
+	t.Helper()
+	path := filepath.Join("docs", "demo.png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s (%d bytes)", path, len(png))
 }
