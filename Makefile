@@ -41,9 +41,10 @@ apt:
 	exit $$status
 
 # npm ci in every folder with a package-lock.json whose node_modules is
-# missing or older than the lock file.
+# missing or older than the lock file. examples/loadtest (the benchmark's
+# native adapter and Artillery) is not part of the tests and is skipped.
 npm:
-	@for lock in $$(find . -name package-lock.json -not -path '*/node_modules/*' | sort); do \
+	@for lock in $$(find . -name package-lock.json -not -path '*/node_modules/*' -not -path './examples/loadtest/*' | sort); do \
 		dir=$$(dirname "$$lock"); \
 		if [ ! -f "$$dir/node_modules/.package-lock.json" ] || [ "$$lock" -nt "$$dir/node_modules/.package-lock.json" ]; then \
 			echo "make: npm ci in $$dir"; \

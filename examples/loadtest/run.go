@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// runner holds one run's clients and what they record. Counters are
+// atomics: readers write them, the reporter and run read them.
+type runner struct {
+	cfg     config
+	proto   protocol
+	clients []*client // pair*2 + member
+	total   int       // messages the run may send
+	t0      time.Time // the monotonic origin of send times
+	text    []byte    // the sender's scratch
+
+	sent      atomic.Int64
+	sendErrs  atomic.Int64
+	acks      atomic.Int64
+	misrouted atomic.Int64
+	delivered atomic.Int64 // partner copies, first ones
+	selfCopy  atomic.Int64 // sender's own copies, first ones
+	dups      atomic.Int64
+	lastRecv  atomic.Int64 // ns since t0 of the latest partner copy
+
+	copies [2][]atomic.Uint32 // [self, partner][k]
+	lat    []int64            // partner latency of message k, ns
+}
+
+func newRunner(cfg config) *runner {
+	total := int(int64(cfg.Rate)*int64(cfg.Duration)/int64(time.Second)) + 1
+	r := &runner{cfg: cfg, proto: newProtocol(cfg.Protocol), total: total, lat: make([]int64, total)}
+	r.copies[0] = make([]atomic.Uint32, total)
+	r.copies[1] = make([]atomic.Uint32, total)
+	for p := 0; p < cfg.Pairs; p++ {
+		r.clients = append(r.clients, newClient(r, p, 0), newClient(r, p, 1))
+	}
+	return r
+}
+
+// run connects every client, sends for the configured duration, waits for
+// late copies and returns the result. It owns every goroutine it starts.
+func run(ctx context.Context, cfg config) (result, error) {
+	if err := cfg.check(); err != nil {
+		return result{}, err
+	}
+	r := newRunner(cfg)
+	defer r.closeAll()
+	r.t0 = time.Now()
+	setup, err := r.connectAll(ctx)
+	if err != nil {
+		return result{}, err
+	}
+	var readers sync.WaitGroup
+	for _, c := range r.clients {
+		readers.Add(1)
+		go r.readLoop(c, &readers)
+	}
+	stopProgress := r.startProgress()
+	start := time.Since(r.t0)
+	r.sendLoop(ctx, start)
+	end := time.Since(r.t0)
+	r.drain(ctx)
+	stopProgress()
+	r.closeAll()
+	readers.Wait() // no reader writes what result reads from here on
+	return r.result(setup, start, end), nil
+}
+
+func (r *runner) readLoop(c *client, wg *sync.WaitGroup) {
+	defer wg.Done()
+	c.readLoop()
+}
+
+// connectAll dials and joins every client, at most cfg.Concurrency at a
+// time, and returns how long it took for all of them.
+func (r *runner) connectAll(ctx context.Context) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.ConnectLimit)
+	defer cancel()
+	start := time.Now()
+	sem := make(chan struct{}, r.cfg.Concurrency)
+	errs := make(chan error, len(r.clients))
+	var wg sync.WaitGroup
+	for _, c := range r.clients {
+		wg.Add(1)
+		sem <- struct{}{}
+		go r.connectOne(ctx, c, sem, errs, &wg)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		return 0, fmt.Errorf("%d of %d clients failed to connect and join; first: %w", len(errs)+1, len(r.clients), err)
+	}
+	return time.Since(start), nil
+}
+
+func (r *runner) connectOne(ctx context.Context, c *client, sem chan struct{}, errs chan<- error, wg *sync.WaitGroup) {
+	defer wg.Done()
+	defer func() { <-sem }()
+	base := r.cfg.A
+	if c.member == 1 {
+		base = r.cfg.B
+	}
+	if err := c.dial(ctx, base); err != nil {
+		errs <- err
+		return
+	}
+	// The deadline unblocks a handshake read that would hang past the bound.
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.conn.SetReadDeadline(dl)
+	}
+	err := r.proto.setup(c)
+	_ = c.conn.SetReadDeadline(time.Time{})
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w (%v): %v", errSetupTimeout, r.cfg.ConnectLimit, err)
+		}
+		errs <- fmt.Errorf("%s: %w", c.user, err)
+	}
+}
+
+// sendLoop paces the messages: message k is due at start + k/rate, sent by
+// pair k%P, its members taking turns.
+func (r *runner) sendLoop(ctx context.Context, start time.Duration) {
+	p := r.cfg.Pairs
+	for k := 0; k < r.total; k++ {
+		due := start + time.Duration(int64(k)*int64(time.Second)/int64(r.cfg.Rate))
+		if wait := due - time.Since(r.t0); wait > 200*time.Microsecond {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+		c := r.clients[(k%p)*2+(k/p)%2]
+		if err := c.send(k, time.Since(r.t0)); err != nil {
+			r.sendErrs.Add(1)
+			continue
+		}
+		r.sent.Add(1)
+	}
+}
+
+// drain waits until every sent message reached both members, or cfg.Drain.
+func (r *runner) drain(ctx context.Context) {
+	deadline := time.Now().Add(r.cfg.Drain)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if r.delivered.Load() >= r.sent.Load() && r.selfCopy.Load() >= r.sent.Load() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
+	}
+}
+
+// record counts one received room message text at client c.
+func (r *runner) record(c *client, frame []byte) {
+	now := time.Since(r.t0).Nanoseconds()
+	k, ts, ok := parseText(frame)
+	p := r.cfg.Pairs
+	if !ok || k < 0 || k >= r.total || k%p != c.pair {
+		r.misrouted.Add(1)
+		return
+	}
+	side := 0
+	if (k/p)%2 != c.member {
+		side = 1
+	}
+	if r.copies[side][k].Add(1) > 1 {
+		r.dups.Add(1)
+		return
+	}
+	if side == 0 {
+		r.selfCopy.Add(1)
+		return
+	}
+	r.lat[k] = now - ts
+	r.delivered.Add(1)
+	for {
+		last := r.lastRecv.Load()
+		if now <= last || r.lastRecv.CompareAndSwap(last, now) {
+			return
+		}
+	}
+}
+
+func (r *runner) closeAll() {
+	for _, c := range r.clients {
+		c.close()
+	}
+}
