@@ -2,6 +2,8 @@ package main
 
 import (
 	"net"
+	"net/http"
+	"net/url"
 
 	"github.com/sidecast/sidecast/fanout"
 	"github.com/sidecast/sidecast/sticky"
@@ -32,7 +34,12 @@ func (n *node) startRouter() error {
 		Trusted:           n.cfg.Trusted,
 		Cookie:            n.cfg.Cookie,
 		DialTimeout:       n.cfg.HandshakeTimeout,
-		Logger:            n.log,
+		// Upgrades for a peer's session relay in the proxy's poller, with
+		// no goroutine per websocket; n.proxy exists before any request.
+		RelayWebSocket: func(w http.ResponseWriter, r *http.Request, target *url.URL, h http.Header) error {
+			return n.proxy.RelayWebSocket(w, r, target, h)
+		},
+		Logger: n.log,
 	}
 	if n.cfg.Protocol == protocolSocketIO {
 		rc.EngineIOPath = n.cfg.SocketIOPath

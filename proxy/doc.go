@@ -12,6 +12,11 @@
 // Bytes either side sent right behind its handshake, already sitting in a
 // bufio.Reader, are relayed before anything read later.
 //
+// RelayWebSocket does the same toward another sidecast instead of the
+// backend (package sticky relays an upgrade for a session that peer owns):
+// the result is a plain websocket session in the poller that the Cluster
+// never sees.
+//
 // Every request is first sanitized: X-Sidecast-* headers are dropped, and so
 // are X-Forwarded-* unless the direct peer is in Config.TrustedProxies. Every
 // later step (upgrade, reverse proxy, mirror handshakes) appends to what is

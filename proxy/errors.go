@@ -19,6 +19,8 @@ var (
 	ErrBadConfig = errors.New("proxy: bad configuration")
 	// ErrUnsupportedProtocol is returned by New for a Protocol it cannot serve yet.
 	ErrUnsupportedProtocol = errors.New("proxy: protocol not supported")
+	// ErrTooManyConnections is returned by RelayWebSocket past MaxConnections.
+	ErrTooManyConnections = errors.New("proxy: too many connections")
 )
 
 // errOwnQueueFull means a leg could not queue an answer (a pong) to its own

@@ -28,13 +28,13 @@
 //     ClientHeader becomes the request's RemoteAddr. No backend ever sees
 //     a forwarded request: a session's upstream is opened at its
 //     handshake, which is always served where it lands.
-//  2. An Engine.IO request whose sid names a live peer is forwarded there
-//     with httputil.ReverseProxy over a shared keep-alive transport — a
-//     polling GET or POST, or a websocket upgrade, which is then relayed
-//     byte for byte by the reverse proxy's two copy goroutines (and the
-//     request's, which waits for them) until either side closes. The
-//     forward carries HopHeader; its receiver never forwards again: a
-//     forwarded sid it does not own gets Engine.IO's
+//  2. An Engine.IO request whose sid names a live peer is forwarded there:
+//     a polling GET or POST with httputil.ReverseProxy over a shared
+//     keep-alive transport; a websocket upgrade with Config.RelayWebSocket
+//     (the proxy dials the peer and relays frames in its poller, no
+//     goroutine per relay), or the reverse proxy's copy goroutines when
+//     that is nil. The forward carries HopHeader; its receiver never
+//     forwards again: a forwarded sid it does not own gets Engine.IO's
 //     "Session ID unknown" (400), as does a sid whose owner is not a live
 //     peer or does not answer, so the client reconnects.
 //  3. An Engine.IO handshake (no sid) gets the affinity cookie when

@@ -134,6 +134,10 @@ func (r *Router) forward(w http.ResponseWriter, req *http.Request, peer fanout.P
 		return
 	}
 	r.forwarded.Add(1)
+	if r.cfg.RelayWebSocket != nil && isUpgrade(req) {
+		r.relayUpgrade(w, req, target)
+		return
+	}
 	rp := &httputil.ReverseProxy{
 		Rewrite:       func(pr *httputil.ProxyRequest) { r.rewrite(pr, target) },
 		Transport:     r.transport,
@@ -158,6 +162,52 @@ func (r *Router) rewrite(pr *httputil.ProxyRequest, target *url.URL) {
 	if r.signer != nil {
 		r.signer.sign(pr.Out)
 	}
+}
+
+// relayUpgrade hands a websocket upgrade to Config.RelayWebSocket with the
+// headers rewrite would set: the hop, its sender and signature, the
+// client's address and X-Forwarded-For.
+func (r *Router) relayUpgrade(w http.ResponseWriter, req *http.Request, target *url.URL) {
+	u := *target
+	u.Scheme = "ws"
+	if target.Scheme == "https" {
+		u.Scheme = "wss"
+	}
+	u.Path, u.RawPath = singleJoin(target.Path, req.URL.Path), ""
+	u.RawQuery = req.URL.RawQuery
+	h := http.Header{}
+	if xff, ok := req.Header["X-Forwarded-For"]; ok {
+		h["X-Forwarded-For"] = xff
+	}
+	for _, k := range []string{"Origin", "User-Agent"} {
+		if v := req.Header.Get(k); v != "" {
+			h.Set(k, v)
+		}
+	}
+	h.Set(HopHeader, "1")
+	h.Set(FromHeader, r.cfg.NodeID)
+	h.Set(ClientHeader, req.RemoteAddr)
+	if r.signer != nil {
+		r.signer.signHeader(h, http.MethodGet, u.RequestURI())
+	}
+	if err := r.cfg.RelayWebSocket(w, req, &u, h); err != nil {
+		r.forwardFailed(w, req, err)
+	}
+}
+
+// singleJoin joins a base path and a request path with one slash.
+func singleJoin(base, p string) string {
+	switch {
+	case base == "" || base == "/":
+		return p
+	case strings.HasSuffix(base, "/") && strings.HasPrefix(p, "/"):
+		return base + p[1:]
+	}
+	return base + p
+}
+
+func isUpgrade(req *http.Request) bool {
+	return strings.EqualFold(req.Header.Get("Upgrade"), "websocket")
 }
 
 // forwardFailed answers a forward the owner did not take: the client gets

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,11 @@ type Config struct {
 	Trusted []netip.Prefix
 	// Cookie, when not nil, is set on every Engine.IO handshake answer.
 	Cookie *Cookie
+	// RelayWebSocket, when set, relays a websocket upgrade for a peer's
+	// session (proxy.Server.RelayWebSocket: no goroutine per relay); it
+	// dials target with header and answers w, or returns an error having
+	// written nothing. nil means httputil.ReverseProxy relays it.
+	RelayWebSocket func(w http.ResponseWriter, r *http.Request, target *url.URL, header http.Header) error
 	// DialTimeout bounds dialing a peer; 0 means DefaultDialTimeout.
 	DialTimeout time.Duration
 	// Logger receives warnings; nil means slog.Default().

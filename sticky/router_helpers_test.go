@@ -23,7 +23,8 @@ type seenRequest struct {
 
 // testNode is a router in front of a stand-in for the proxy: it answers
 // sids it issued with "<id>:<method>", others with Engine.IO's unknown-sid
-// error, echoes one websocket message, and records what reached it.
+// error, echoes websocket messages until the client leaves, and records
+// what reached it.
 type testNode struct {
 	id     string
 	router *Router
@@ -57,9 +58,11 @@ func (n *testNode) echoWebSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer conn.Close()
-	msg, err := wsutil.ReadClientText(conn)
-	if err == nil {
-		_ = wsutil.WriteServerText(conn, []byte(n.id+":"+string(msg)))
+	for {
+		msg, err := wsutil.ReadClientText(conn)
+		if err != nil || wsutil.WriteServerText(conn, []byte(n.id+":"+string(msg))) != nil {
+			return
+		}
 	}
 }
 

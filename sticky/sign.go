@@ -36,9 +36,14 @@ func (s *signer) mac(method, uri, ts, from string) string {
 // sign sets TimeHeader and SignatureHeader on an outgoing forward whose
 // FromHeader is already set.
 func (s *signer) sign(r *http.Request) {
+	s.signHeader(r.Header, r.Method, r.URL.RequestURI())
+}
+
+// signHeader signs a forward given as its headers, method and request URI.
+func (s *signer) signHeader(h http.Header, method, uri string) {
 	ts := strconv.FormatInt(s.now().UnixMilli(), 10)
-	r.Header.Set(TimeHeader, ts)
-	r.Header.Set(SignatureHeader, s.mac(r.Method, r.URL.RequestURI(), ts, r.Header.Get(FromHeader)))
+	h.Set(TimeHeader, ts)
+	h.Set(SignatureHeader, s.mac(method, uri, ts, h.Get(FromHeader)))
 }
 
 // verify checks an incoming forward's signature and timestamp.
