@@ -75,7 +75,7 @@ func runDemo(ctx context.Context, cfg *Config, logger *slog.Logger, out, logs io
 	fmt.Fprintf(out, "nodes joined through %s\n", bus)
 	stats.bus = bus
 	page := startDemoPage(pageLn, stats, logger)
-	defer page.close() // after waitDemo: the page outlives the nodes' drain
+	defer page.close() // after waitDemo: the page answers while the nodes shut down
 
 	bases := make(map[string]string, len(demoHomes))
 	for user, id := range demoHomes {

@@ -39,7 +39,7 @@
 // after the node. In the demo, demoBackend.serveLoop serves each example
 // backend (stopped and waited for by demoBackend.stop), demoPage.serveLoop
 // serves the demo page on DEMO_PORT (closed by runDemo after the nodes,
-// so the page's stats outlive their drain), watchNode goroutines
+// so the page answers while they shut down), watchNode goroutines
 // forward a node's serving error and end with it (waitDemo waits for them),
 // and each scripted client has a readLoop that demoClient.close stops and
 // waits for.
