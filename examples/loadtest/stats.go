@@ -29,6 +29,7 @@ type result struct {
 	Misrouted     int64     `json:"misrouted"`
 	Acks          int64     `json:"acks"`
 	LatencyMs     latencies `json:"latencyMs"`
+	CPUS          float64   `json:"cpuS"` // the generator's own CPU time (user+system), whole run
 }
 
 type latencies struct {
@@ -57,6 +58,7 @@ func (r *runner) result(setup, start, end time.Duration) result {
 		res.DeliveredRate = float64(res.Delivered) / d.Seconds()
 	}
 	res.LatencyMs = r.latencies()
+	res.CPUS = selfCPU().Seconds()
 	return res
 }
 

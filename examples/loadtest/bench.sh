@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# bench.sh — sidecast against the native Socket.IO Redis adapter, side by
+# side on this machine, in one go. Not part of CI.
+#
+#   examples/loadtest/bench.sh                 # from the repository root
+#   LEVELS="500 2000" DURATION=5s examples/loadtest/bench.sh
+#
+# Three setups run at once, each idle while another is measured:
+#   native    two unmodified examples/socketio-chat servers with
+#             @socket.io/redis-adapter preloaded (native/preload.js)
+#   sidecast  two unmodified examples/socketio-chat servers, each behind a
+#             sidecast binary
+#   single    one examples/socketio-chat server alone (both members of a
+#             pair on it: the single-node reference)
+# native and sidecast share one Redis started here. At each offered rate
+# (LEVELS, messages/s over PAIRS twin pairs) the three setups are measured
+# in turn with the same load; every run also times connect+join of all
+# 2*PAIRS clients. CPU (utime+stime from /proc/<pid>/stat) and peak RSS
+# (VmRSS) of every process are sampled. Prints one table row per run, then
+# the sidecast/native ratios. Needs: go, node, npm ci in
+# examples/socketio-chat and examples/loadtest/native, redis-server.
+#
+# Environment: LEVELS ("500 1000 2000 4000 6000"), PAIRS (200), DURATION
+# (10s), DRAIN (5s), MODES ("native sidecast single"), BASE_PORT (21100, below the ephemeral range),
+# OUT (a temp folder: logs, results.tsv, JSON lines, profiles),
+# PROFILE_LEVEL (an offered rate at which sidecast node A's CPU profile is
+# taken during the run, written to $OUT/sidecast-a.cpu.pprof; empty = none),
+# SIDECAST_ENV (extra VAR=value words for both sidecast nodes).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+LEVELS=${LEVELS:-"500 1000 2000 4000 6000"}
+PAIRS=${PAIRS:-200}
+DURATION=${DURATION:-10s}
+DRAIN=${DRAIN:-5s}
+MODES=${MODES:-"native sidecast single"}
+BASE_PORT=${BASE_PORT:-21100}
+PROFILE_LEVEL=${PROFILE_LEVEL:-}
+SIDECAST_ENV=${SIDECAST_ENV:-}
+OUT=${OUT:-$(mktemp -d -t sidecast-bench.XXXXXX)}
+mkdir -p "$OUT"
+CLK_TCK=$(getconf CLK_TCK)
+
+for need in go node redis-server; do
+	command -v "$need" >/dev/null || { echo "bench: $need is not installed" >&2; exit 1; }
+done
+for dir in examples/socketio-chat examples/loadtest/native; do
+	[ -d "$root/$dir/node_modules" ] || { echo "bench: run npm ci in $dir first" >&2; exit 1; }
+done
+
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT INT TERM
+
+next_port=$BASE_PORT
+# port sets $port to the next port nothing listens on.
+port() {
+	while (exec 3<>"/dev/tcp/127.0.0.1/$next_port") 2>/dev/null; do next_port=$((next_port + 1)); done
+	port=$next_port
+	next_port=$((next_port + 1))
+}
+
+# wait_http waits until GET url answers (any status), up to 30 s.
+wait_http() {
+	for _ in $(seq 300); do
+		curl -s -o /dev/null "$1" && return 0
+		sleep 0.1
+	done
+	echo "bench: $1 did not answer" >&2
+	exit 1
+}
+
+echo "bench: building into $OUT" >&2
+(cd "$root" && go build -o "$OUT/sidecast" . && go build -o "$OUT/loadtest" ./examples/loadtest)
+
+port; redis_port=$port
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$OUT/redis.log" 2>&1 &
+redis_pid=$!; pids+=("$redis_pid")
+redis_url="redis://127.0.0.1:$redis_port"
+
+# backend NAME [PRELOAD]: starts an example server, sets $port and $pid.
+backend() {
+	local name=$1 preload=${2:-}
+	port; local p=$port
+	if [ -n "$preload" ]; then
+		(cd "$root/examples/socketio-chat" && REDIS_URL=$redis_url PORT=$p exec node --require "$preload" server.js) >"$OUT/$name.log" 2>&1 &
+	else
+		(cd "$root/examples/socketio-chat" && PORT=$p exec node server.js) >"$OUT/$name.log" 2>&1 &
+	fi
+	pid=$!; pids+=("$pid")
+	wait_http "http://127.0.0.1:$p/health"
+	port=$p
+}
+
+# sidecast NAME BACKEND_PORT: starts a sidecast node, sets $port, $pid, $ops.
+sidecast() {
+	local name=$1 bport=$2
+	port; local p=$port
+	port; ops=$port
+	# shellcheck disable=SC2086
+	env SERVER_ID="$name" SERVER_PORT="$p" BACKEND_URL="http://127.0.0.1:$bport" PROTOCOL=socketio \
+		REDIS_URL="$redis_url" METRICS_PORT="$ops" ADMIN_TOKEN=bench LOG_LEVEL=warn \
+		MIRROR_EVENTS=join_twin_room,leave_twin_room \
+		LOCAL_EVENTS=welcome,room_joined,twin_online,twin_offline $SIDECAST_ENV \
+		"$OUT/sidecast" >"$OUT/$name.log" 2>&1 &
+	pid=$!; pids+=("$pid")
+	wait_http "http://127.0.0.1:$p/health"
+	port=$p
+}
+
+declare -A entry_a entry_b procs
+for mode in $MODES; do
+	case $mode in
+	native)
+		backend native-1 "$here/native/preload.js"; n1=$port; p1=$pid
+		backend native-2 "$here/native/preload.js"; n2=$port; p2=$pid
+		entry_a[native]="http://127.0.0.1:$n1"; entry_b[native]="http://127.0.0.1:$n2"
+		procs[native]="backend:$p1 backend:$p2 redis:$redis_pid" ;;
+	sidecast)
+		backend sc-backend-1; b1=$port; p1=$pid
+		backend sc-backend-2; b2=$port; p2=$pid
+		sidecast sc-a "$b1"; s1=$port; q1=$pid; ops_a=$ops
+		sidecast sc-b "$b2"; s2=$port; q2=$pid
+		entry_a[sidecast]="http://127.0.0.1:$s1"; entry_b[sidecast]="http://127.0.0.1:$s2"
+		procs[sidecast]="backend:$p1 backend:$p2 sidecast:$q1 sidecast:$q2 redis:$redis_pid" ;;
+	single)
+		backend single; b=$port; p1=$pid
+		entry_a[single]="http://127.0.0.1:$b"; entry_b[single]="http://127.0.0.1:$b"
+		procs[single]="backend:$p1" ;;
+	*) echo "bench: unknown mode $mode" >&2; exit 1 ;;
+	esac
+done
+if [[ " $MODES " == *" sidecast "* ]]; then
+	# Mirrors need each node to know the other before clients connect.
+	for url in "http://127.0.0.1:$s1/health" "http://127.0.0.1:$s2/health"; do
+		for _ in $(seq 300); do
+			curl -s "$url" | grep -q '"redis":true' && break
+			sleep 0.1
+		done
+	done
+	sleep 3 # a few heartbeats, so each node has registered the other
+fi
+
+# cpu_ticks PID: utime+stime of a process, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
+
+# field NAME: a number from the loadtest JSON line on stdin.
+field() { sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
+
+results="$OUT/results.tsv"
+printf 'mode\toffered\tsent/s\tdeliv/s\tp50ms\tp99ms\tp999ms\tmaxms\tlost\tdup\tsetupms\tcpu_backend_s\tcpu_sidecast_s\tcpu_redis_s\tcpu_total_s\tcpu_loadgen_s\trss_backend_mb\trss_sidecast_mb\tsidecast_us_per_msg\n' >"$results"
+
+# measure MODE LEVEL: one loadtest run with CPU and RSS sampling.
+measure() {
+	local mode=$1 level=$2 spec list=() kinds=() before=() peak=() i
+	for spec in ${procs[$mode]}; do kinds+=("${spec%%:*}"); list+=("${spec#*:}"); done
+	for i in "${!list[@]}"; do before[i]=$(cpu_ticks "${list[i]}"); peak[i]=0; done
+	"$OUT/loadtest" -quiet -a "${entry_a[$mode]}" -b "${entry_b[$mode]}" -pairs "$PAIRS" -rate "$level" \
+		-duration "$DURATION" -drain "$DRAIN" >"$OUT/$mode-$level.json" 2>"$OUT/$mode-$level.err" &
+	local lt=$!
+	if [ "$mode" = sidecast ] && [ "$level" = "$PROFILE_LEVEL" ]; then
+		(sleep 4; curl -s -H 'Authorization: Bearer bench' -o "$OUT/sidecast-a.cpu.pprof" \
+			"http://127.0.0.1:$ops_a/debug/pprof/profile?seconds=5") &
+	fi
+	while kill -0 "$lt" 2>/dev/null; do
+		for i in "${!list[@]}"; do
+			local r; r=$(rss_kb "${list[i]}"); [ "$r" -gt "${peak[i]}" ] && peak[i]=$r
+		done
+		sleep 0.5
+	done
+	wait "$lt" || { echo "bench: loadtest failed for $mode at $level:" >&2; cat "$OUT/$mode-$level.err" >&2; return 0; }
+	local json; json=$(cat "$OUT/$mode-$level.json")
+	declare -A cpu=([backend]=0 [sidecast]=0 [redis]=0) rss=([backend]=0 [sidecast]=0 [redis]=0)
+	for i in "${!list[@]}"; do
+		cpu[${kinds[i]}]=$(( ${cpu[${kinds[i]}]} + $(cpu_ticks "${list[i]}") - before[i] ))
+		rss[${kinds[i]}]=$(( ${rss[${kinds[i]}]} + peak[i] ))
+	done
+	local sent; sent=$(field sent <<<"$json")
+	awk -v m="$mode" -v l="$level" -v sr="$(field sentRate <<<"$json")" -v dr="$(field deliveredRate <<<"$json")" \
+		-v p50="$(field p50 <<<"$json")" -v p99="$(field p99 <<<"$json")" -v p999="$(field p999 <<<"$json")" \
+		-v mx="$(field max <<<"$json")" -v lost="$(field lost <<<"$json")" -v dup="$(field duplicated <<<"$json")" \
+		-v setup="$(field connectJoinMs <<<"$json")" -v hz="$CLK_TCK" -v sent="$sent" \
+		-v cb="${cpu[backend]}" -v cs="${cpu[sidecast]}" -v cr="${cpu[redis]}" -v cl="$(field cpuS <<<"$json")" \
+		-v rb="${rss[backend]}" -v rs="${rss[sidecast]}" 'BEGIN {
+		us = (sent > 0 && cs > 0) ? cs / hz / sent * 1e6 : 0
+		printf "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t%.1f\t%.1f\n",
+			m, l, sr, dr, p50, p99, p999, mx, lost, dup, setup, cb/hz, cs/hz, cr/hz, (cb+cs+cr)/hz, cl, rb/1024, rs/1024, us
+	}' >>"$results"
+	tail -n 1 "$results" >&2
+}
+
+echo "bench: $PAIRS pairs, $DURATION per run, levels $LEVELS, modes $MODES; load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+for level in $LEVELS; do
+	for mode in $MODES; do measure "$mode" "$level"; done
+done
+
+echo
+column -t -s $'\t' "$results"
+echo
+# Ratios sidecast/native: per level (deliv/s, p99, total CPU), then the
+# saturation throughput (best deliv/s over the levels) and the median
+# connect+join time.
+awk -F'\t' -v levels="$LEVELS" 'NR > 1 { k = $1 SUBSEP $2; d[k] = $4; p[k] = $6; c[k] = $15; s[$1] = s[$1] " " $11
+		if ($4 > best[$1]) best[$1] = $4 }
+	function med(str,   a, n, i, j, t) { n = split(str, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n ? a[int((n + 1) / 2)] : 0 }
+	function r(x, y) { return y > 0 ? sprintf("%.2f", x / y) : "-" }
+	END {
+		print "ratios sidecast/native (deliv/s higher is better; p99 and CPU lower is better)"
+		printf "%-8s %8s %8s %8s\n", "offered", "deliv/s", "p99", "cpu"
+		n = split(levels, ls, " ")
+		for (i = 1; i <= n; i++) { l = ls[i]; a = "sidecast" SUBSEP l; b = "native" SUBSEP l
+			printf "%-8s %8s %8s %8s\n", l, r(d[a], d[b]), r(p[a], p[b]), r(c[a], c[b]) }
+		printf "saturation deliv/s: native %.0f sidecast %.0f single %.0f  ratio %s\n", best["native"], best["sidecast"], best["single"], r(best["sidecast"], best["native"])
+		printf "connect+join of all clients, median ms: native %s sidecast %s single %s  ratio %s\n", med(s["native"]), med(s["sidecast"]), med(s["single"]), r(med(s["sidecast"]), med(s["native"]))
+	}' "$results"
+echo "bench: results and logs in $OUT" >&2
