@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -93,14 +95,19 @@ func (c *Cluster) MasterFor(ctx context.Context, key string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	shards, err := c.Client(live[0]).ClusterSlots(ctx).Result()
+	shards, err := c.Client(live[0]).ClusterShards(ctx).Result()
 	if err != nil {
 		return nil, err
 	}
 	for _, sh := range shards {
-		if int64(sh.Start) <= slot && slot <= int64(sh.End) && len(sh.Nodes) > 0 {
-			if s := c.Node(sh.Nodes[0].Addr); s != nil {
-				return s, nil
+		for _, r := range sh.Slots {
+			if r.Start > slot || slot > r.End {
+				continue
+			}
+			for _, n := range sh.Nodes {
+				if s := c.Node(net.JoinHostPort(n.IP, strconv.FormatInt(n.Port, 10))); n.Role == "master" && n.Health != "fail" && s != nil {
+					return s, nil
+				}
 			}
 		}
 	}
