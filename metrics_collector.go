@@ -131,6 +131,7 @@ func (c *nodeCollector) collectBus(ch chan<- prometheus.Metric) {
 	counter(ch, descBusLost, st.DroppedNoReceiver, "no_receiver")
 	counter(ch, descBusLost, st.UnknownVersion, "unknown_version")
 	counter(ch, descBusLost, st.Malformed, "malformed")
+	counter(ch, descBusLost, st.Unauthenticated, "unauthenticated")
 	counter(ch, descBusLost, st.Unhandled, "unhandled")
 	counter(ch, descBusReconnects, st.Reconnects)
 	counter(ch, descSelfChecks, st.SelfChecksOK, "ok")

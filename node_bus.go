@@ -13,7 +13,7 @@ import (
 // node: it starts degraded, proxies locally, and the bus keeps retrying.
 // onRoundTrip is told the Redis bus's round trips (the metrics histogram).
 func newBus(ctx context.Context, cfg *Config, logger *slog.Logger, hub *fanout.MemoryHub, onRoundTrip func(string, time.Duration)) (fanout.Bus, error) {
-	bc := fanout.BusConfig{NodeID: cfg.ServerID, Logger: logger}
+	bc := fanout.BusConfig{NodeID: cfg.ServerID, Logger: logger, Secret: cfg.ClusterSecret, SecretScope: cfg.RedisAdapterKey}
 	if !cfg.Bus.Redis {
 		if hub == nil {
 			logger.Info("running single-node on the in-memory bus", "why", cfg.Bus.Why)

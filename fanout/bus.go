@@ -113,6 +113,15 @@ type BusConfig struct {
 	ReconnectMax time.Duration
 	// Logger receives warnings and errors; nil means slog.Default().
 	Logger *slog.Logger
+	// Secret (CLUSTER_SECRET), when set, authenticates every envelope
+	// published and received (auth.go): envelopes without a valid tag are
+	// refused and counted (Stats.Unauthenticated), and handshake payloads
+	// are encrypted. Every node of a cluster needs the same Secret.
+	Secret string
+	// SecretScope is bound into the keys derived from Secret, so a cluster
+	// with another scope cannot write messages this one accepts; pass
+	// REDIS_ADAPTER_KEY.
+	SecretScope string
 }
 
 func (c BusConfig) withDefaults() (BusConfig, error) {

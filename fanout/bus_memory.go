@@ -79,6 +79,15 @@ func (b *MemoryBus) Publish(ch Channel, msg []byte) error {
 	if !validChannel(ch) {
 		return ErrBadChannel
 	}
+	if b.auth != nil {
+		sealed := bytebufferpool.Get()
+		defer bytebufferpool.Put(sealed)
+		var err error
+		if sealed.B, err = b.seal(sealed.B, msg); err != nil {
+			return err
+		}
+		msg = sealed.B
+	}
 	b.hub.mu.RLock()
 	defer b.hub.mu.RUnlock()
 	var err error

@@ -132,7 +132,10 @@ func (b *RedisBus) Publish(ch Channel, msg []byte) error {
 		return err
 	}
 	buf := bytebufferpool.Get()
-	buf.B = append(buf.B, msg...)
+	if buf.B, err = b.seal(buf.B, msg); err != nil {
+		bytebufferpool.Put(buf)
+		return err
+	}
 	select {
 	case b.queue <- outMsg{ch: full, buf: buf, node: ch != ClusterChannel}:
 		return nil

@@ -14,7 +14,8 @@ type core struct {
 	stats counters
 	disp  dispatcher
 	probe *selfCheck
-	own   Channel // NodeChannel(cfg.NodeID)
+	own   Channel  // NodeChannel(cfg.NodeID)
+	auth  *busAuth // nil without a Secret
 
 	done      chan struct{}
 	wg        sync.WaitGroup
@@ -33,6 +34,18 @@ func (c *core) init(cfg BusConfig, publish func(Channel, []byte) error) {
 		c.probe.observe = func(d time.Duration) { f("selfcheck", d) }
 	}
 	c.disp = dispatcher{self: []byte(cfg.NodeID), epoch: cfg.Epoch, log: cfg.Logger, stats: &c.stats, probe: c.probe}
+	if c.auth = newBusAuth(cfg.Secret, cfg.SecretScope); c.auth != nil {
+		c.disp.open = c.auth.newOpener()
+	}
+}
+
+// seal appends msg to dst as it goes on the wire: authenticated when a
+// Secret is set, else unchanged.
+func (c *core) seal(dst, msg []byte) ([]byte, error) {
+	if c.auth == nil {
+		return append(dst, msg...), nil
+	}
+	return c.auth.Seal(dst, msg)
 }
 
 func (c *core) sendProbe(publish func(Channel, []byte) error, seq uint64) error {

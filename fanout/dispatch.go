@@ -17,6 +17,7 @@ type dispatcher struct {
 	stats    *counters
 	probe    *selfCheck
 	env      Envelope
+	open     *opener // nil without a Secret
 	lastWarn time.Time
 	quiet    int // refusals not logged since lastWarn
 }
@@ -31,6 +32,13 @@ func (d *dispatcher) dispatch(ch Channel, h Handler, msg []byte) {
 		}
 		d.refused(ch, msg, err)
 		return
+	}
+	if d.open != nil {
+		if err := d.open.open(&d.env); err != nil {
+			d.stats.unauthenticated.Add(1)
+			d.refused(ch, msg, err)
+			return
+		}
 	}
 	if d.env.Kind == KindSelfCheck && bytes.Equal(d.env.Sender, d.self) {
 		if d.env.Epoch == d.epoch {

@@ -185,5 +185,7 @@
 // goroutine: it sits in the proxy's poller.
 //
 // Envelope kinds KindHeartbeat and KindLeave belong to the registry;
-// FlagTag reserves a trailing HMAC for CLUSTER_SECRET.
+// With CLUSTER_SECRET (BusConfig.Secret) every envelope ends in an
+// HMAC-SHA256 tag (FlagTag) and handshake payloads are AES-GCM sealed
+// (auth.go): Publish seals, the delivery goroutine opens.
 package fanout

@@ -51,3 +51,8 @@ var (
 	// ErrConfig: a Redis setting is invalid; errors wrapping it are *ConfigError.
 	ErrConfig = errors.New("fanout: invalid redis configuration")
 )
+
+// ErrUnauthenticated: with CLUSTER_SECRET set, a bus envelope without a
+// valid tag (written without the secret, or by a cluster with another
+// REDIS_ADAPTER_KEY) or whose sealed payload does not open.
+var ErrUnauthenticated = errors.New("fanout: unauthenticated bus envelope")

@@ -229,6 +229,9 @@ func (c RedisConfig) tlsConfig(host string, log *slog.Logger) (*tls.Config, erro
 	}
 	switch {
 	case c.TLSCertFile != "" && c.TLSKeyFile != "":
+		if _, err := os.Stat(c.TLSCertFile); err != nil {
+			return nil, &ConfigError{Var: "REDIS_TLS_CERT", Err: fmt.Errorf("read client certificate: %w", err)}
+		}
 		if _, err := os.Stat(c.TLSKeyFile); err != nil {
 			return nil, &ConfigError{Var: "REDIS_TLS_KEY", Err: fmt.Errorf("read client key: %w", err)}
 		}

@@ -22,12 +22,16 @@ type Stats struct {
 	// a loss (on a Redis Cluster, one per shard channel's connection); each
 	// is logged with the channel and its shard.
 	Reconnects uint64
+	// Unauthenticated: refused, with a Secret set: no valid tag (written
+	// without the secret or by a cluster with another REDIS_ADAPTER_KEY).
+	Unauthenticated uint64
 }
 
 type counters struct {
 	published, droppedQueueFull, droppedTransport, delivered atomic.Uint64
 	droppedNoReceiver                                        atomic.Uint64
 	unknownVersion, malformed, unhandled                     atomic.Uint64
+	unauthenticated                                          atomic.Uint64
 	selfChecksOK, selfChecksFailed, reconnects               atomic.Uint64
 }
 
@@ -39,5 +43,6 @@ func (c *counters) snapshot() Stats {
 		UnknownVersion: c.unknownVersion.Load(), Malformed: c.malformed.Load(),
 		Unhandled: c.unhandled.Load(), SelfChecksOK: c.selfChecksOK.Load(),
 		SelfChecksFailed: c.selfChecksFailed.Load(), Reconnects: c.reconnects.Load(),
+		Unauthenticated: c.unauthenticated.Load(),
 	}
 }
