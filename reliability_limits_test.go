@@ -113,4 +113,3 @@ func readUntilClosed(conn net.Conn, closed chan<- string) {
 		}
 	}
 }
-
