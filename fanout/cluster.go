@@ -214,8 +214,17 @@ func (c *Cluster) Mirrors() int {
 }
 
 // sendControl publishes one envelope about session sid (nil for node-level
-// kinds) to node to.
+// kinds) to node to. Callers may hold a session's mu, never Cluster.mu.
 func (c *Cluster) sendControl(to string, k Kind, sid []byte, seq uint64, payload []byte) {
+	// Frames waiting in the coalescer toward the same node go first: a
+	// control must not overtake what was relayed before it (a reaction
+	// relayed home, then the DISCONNECT that follows it).
+	c.mu.Lock()
+	co := c.co[to]
+	c.mu.Unlock()
+	if co != nil {
+		co.flush()
+	}
 	env := Envelope{Kind: k, Sender: c.self, Epoch: c.bus.Epoch(), Session: sid, Seq: seq, Payload: payload}
 	bb := bytebufferpool.Get()
 	defer putBuf(bb)
