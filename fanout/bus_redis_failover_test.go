@@ -73,6 +73,91 @@ func TestRedisClusterFailover(t *testing.T) {
 	if nodes[1].bus.Stats().Reconnects < 1 || !strings.Contains(logs.String(), "subscription restored") {
 		t.Errorf("resubscription not counted or not logged: %+v\n%s", nodes[1].bus.Stats(), logs.String())
 	}
+	t.Run("registry shard", func(t *testing.T) { testRegistryShardFailover(ctx, t, rc) })
+}
+
+// testRegistryShardFailover: the master holding the registry's keys fails
+// over. With a TTL of a few heartbeats (as in production: 2s and 10s) no
+// node takes another for dead, and heartbeats reach the new master.
+func testRegistryShardFailover(ctx context.Context, t *testing.T, rc *redistest.Cluster) {
+	prefix := registryPrefixWithReplica(ctx, t, rc)
+	n := clusterNetwork(t, rc, prefix)
+	var regs []*Registry
+	var logs []*eventLog
+	for _, id := range []string{"r1", "r2", "r3"} {
+		l := &eventLog{}
+		r, err := NewRegistry(n.bus(t, fastConfig(id)), RegistryConfig{
+			HeartbeatInterval: testBeat, TTL: 3 * time.Second, PollInterval: testPoll,
+			OnChange: l.add, Logger: testLogger(nil),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = r.Close() })
+		regs, logs = append(regs, r), append(logs, l)
+	}
+	eventually(t, 10*time.Second, "registries see each other", func() bool {
+		for _, r := range regs {
+			if len(r.Peers()) != 2 {
+				return false
+			}
+		}
+		return true
+	})
+	key := prefix + ":sidecast:{" + prefix + "}:node:r1"
+	owner, err := rc.MasterFor(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	promoted, err := rc.Failover(ctx, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// r1's record is written again on the new master: between two readings
+	// of its TTL there, the TTL goes up (it only ever goes down otherwise).
+	prev, err := rc.Client(promoted).PTTL(ctx, key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "a heartbeat reaches the new master", func() bool {
+		ttl, err := rc.Client(promoted).PTTL(ctx, key).Result()
+		up := err == nil && ttl > prev+10*time.Millisecond
+		prev = ttl
+		return up
+	})
+	t.Logf("registry shard %s failed over to %s; heartbeats resumed %v after the kill", owner.Addr(), promoted.Addr(), time.Since(killed))
+	// For a TTL after that, nobody was declared dead.
+	until := time.Now().Add(3 * time.Second)
+	for time.Now().Before(until) {
+		for i, l := range logs {
+			if _, _, down := l.find(PeerDown, "r1"); down {
+				t.Fatalf("registry %d took r1 for dead after its shard failed over", i)
+			}
+		}
+		time.Sleep(testPoll) // watching for an event that must not come
+	}
+}
+
+// registryPrefixWithReplica chooses a key prefix whose registry slot is on
+// a master that still has a replica to promote.
+func registryPrefixWithReplica(ctx context.Context, t *testing.T, rc *redistest.Cluster) string {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		p := "reg" + strconv.Itoa(i)
+		owner, err := rc.MasterFor(ctx, p+":sidecast:{"+p+"}:nodes")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rc.ReplicaOf(ctx, owner); err == nil {
+			return p
+		}
+	}
+	t.Fatal("no prefix whose registry master has a replica")
+	return ""
 }
 
 // pickFailoverIDs chooses node ids for a, b and c so that b's channel

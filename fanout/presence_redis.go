@@ -25,6 +25,7 @@ func (b *RedisBus) PutPresence(ctx context.Context, id string, record []byte, tt
 		return nil
 	})
 	if err != nil {
+		b.reloadState() // on a cluster: the registry's shard may have a new master
 		return fmt.Errorf("fanout: redis %s: store presence: %w", b.addr, err)
 	}
 	return nil
@@ -40,6 +41,7 @@ func (b *RedisBus) DeletePresence(ctx context.Context, id string) error {
 		return nil
 	})
 	if err != nil {
+		b.reloadState() // on a cluster: the registry's shard may have a new master
 		return fmt.Errorf("fanout: redis %s: delete presence: %w", b.addr, err)
 	}
 	return nil
@@ -52,6 +54,7 @@ func (b *RedisBus) ListPresence(ctx context.Context, fn func(id string, record [
 	defer cancel()
 	ids, err := b.client.SMembers(ctx, b.keys.nodesKey()).Result()
 	if err != nil {
+		b.reloadState() // on a cluster: the registry's shard may have a new master
 		return fmt.Errorf("fanout: redis %s: list presence: %w", b.addr, err)
 	}
 	if len(ids) == 0 {
@@ -63,6 +66,7 @@ func (b *RedisBus) ListPresence(ctx context.Context, fn func(id string, record [
 	}
 	vals, err := b.client.MGet(ctx, keys...).Result()
 	if err != nil {
+		b.reloadState() // on a cluster: the registry's shard may have a new master
 		return fmt.Errorf("fanout: redis %s: read presence: %w", b.addr, err)
 	}
 	var gone []any
