@@ -45,7 +45,8 @@ func (in *inbox) arrivals(from string) map[int]time.Time {
 	defer in.mu.Unlock()
 	out := make(map[int]time.Time)
 	for text, at := range in.got {
-		if user, n, ok := strings.Cut(text, "#"); ok && user == from {
+		if user, rest, ok := strings.Cut(text, "#"); ok && user == from {
+			n, _, _ := strings.Cut(rest, "#") // "<user>#<i>[#padding]"
 			i, _ := strconv.Atoi(n)
 			out[i] = at
 		}
