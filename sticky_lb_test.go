@@ -63,7 +63,9 @@ func checkForwards(t *testing.T, nodes []*stickyNode) {
 	total := 0
 	for _, nd := range nodes {
 		nd.proc.signal(syscall.SIGTERM)
-		nd.proc.exitCode()
+		if code := nd.proc.exitCode(); code != 0 { // 66: the race detector found a race
+			t.Errorf("%s exited with %d after SIGTERM, want 0", nd.id, code)
+		}
 		m := nd.proc.waitOutput(&nd.proc.stderr, `forwarded=(\d+) refused=(\d+) owner_gone=(\d+) hop_unknown=(\d+)`)
 		t.Logf("%s: forwarded %s, refused %s, owner gone %s, hop unknown %s", nd.id, m[1], m[2], m[3], m[4])
 		n, _ := strconv.Atoi(m[1])
