@@ -68,6 +68,16 @@ func testClusterSecret(t *testing.T) {
 		return scrape(t, nodes[1].ops)[`sidecast_bus_lost_total{reason="unauthenticated"}`] >= 1
 	})
 	t.Logf("after the forgery: %s", crossNodeSay(t, alice, bob, "sec", "still fine"))
+	// Mirrors dialled with the handshake on node-b and a refused forgery
+	// log at debug level on both nodes: no credential may reach a line.
+	for _, n := range nodes {
+		logs := n.p.stdout.String() + n.p.stderr.String()
+		for _, secret := range []string{"Sess-c00kie-77", "Tok-abc-123", "Clu5ter-s3cret"} {
+			if strings.Contains(logs, secret) {
+				t.Fatalf("%s logged %q", n.id, secret)
+			}
+		}
+	}
 }
 
 // tap records every message published on channels matching pattern.
