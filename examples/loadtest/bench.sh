@@ -25,12 +25,14 @@
 # OUT (a temp folder: logs, results.tsv, JSON lines, profiles),
 # PROFILE_LEVEL (an offered rate at which sidecast node A's CPU profile is
 # taken during the run, written to $OUT/sidecast-a.cpu.pprof; empty = none),
-# SIDECAST_ENV (extra VAR=value words for both sidecast nodes).
+# SIDECAST_ENV (extra VAR=value words for both sidecast nodes), ARTILLERY
+# (set: after the levels, run artillery/artillery.yml against both sidecast
+# nodes at once and print Artillery's summaries; LEVELS="" for that alone).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-LEVELS=${LEVELS:-"500 1000 2000 4000 6000"}
+LEVELS=${LEVELS-"500 1000 2000 4000 6000"}
 PAIRS=${PAIRS:-200}
 DURATION=${DURATION:-10s}
 DRAIN=${DRAIN:-5s}
@@ -38,6 +40,7 @@ MODES=${MODES:-"native sidecast single"}
 BASE_PORT=${BASE_PORT:-21100}
 PROFILE_LEVEL=${PROFILE_LEVEL:-}
 SIDECAST_ENV=${SIDECAST_ENV:-}
+ARTILLERY=${ARTILLERY:-}
 OUT=${OUT:-$(mktemp -d -t sidecast-bench.XXXXXX)}
 mkdir -p "$OUT"
 CLK_TCK=$(getconf CLK_TCK)
@@ -198,6 +201,24 @@ echo "bench: $PAIRS pairs, $DURATION per run, levels $LEVELS, modes $MODES; load
 for level in $LEVELS; do
 	for mode in $MODES; do measure "$mode" "$level"; done
 done
+
+# artillery NODE URL: the reference guide's scenario against one sidecast node.
+artillery() {
+	(cd "$here/artillery" && ARTILLERY_DISABLE_TELEMETRY=true exec ./node_modules/.bin/artillery run -t "$2" artillery.yml) \
+		>"$OUT/artillery-$1.txt" 2>&1
+}
+if [ -n "$ARTILLERY" ] && [[ " $MODES " == *" sidecast "* ]]; then
+	[ -x "$here/artillery/node_modules/.bin/artillery" ] ||
+		{ echo "bench: run PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci in examples/loadtest/artillery" >&2; exit 1; }
+	echo "bench: artillery against both sidecast nodes at once" >&2
+	artillery a "${entry_a[sidecast]}" & art_a=$!
+	artillery b "${entry_b[sidecast]}" & art_b=$!
+	wait "$art_a" "$art_b" || echo "bench: artillery failed, see $OUT/artillery-*.txt" >&2
+	for n in a b; do
+		echo "artillery, sidecast node $n:"
+		sed -n '/Summary report/,$p' "$OUT/artillery-$n.txt"
+	done
+fi
 
 echo
 column -t -s $'\t' "$results"
