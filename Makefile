@@ -19,7 +19,7 @@ deps: apt npm helm
 
 # System packages, by the binary each provides. Installed only when missing
 # and only as root; otherwise the command to run is printed.
-APT_NEEDS := redis-server:redis-server nginx:nginx haproxy:haproxy node:nodejs npm:npm chromium:chromium
+APT_NEEDS := redis-server:redis-server redis-cli:redis-tools nginx:nginx haproxy:haproxy node:nodejs npm:npm chromium:chromium
 
 apt:
 	@missing=""; \
