@@ -21,4 +21,10 @@
 // A proxied session holds two descriptors in the proxy (client and backend
 // legs), so with 20,000 open files per process 9,000 sessions is about the
 // most one proxy process can hold.
+//
+// mirrors.sh repeats the measurement with mirror sessions on: two sidecast
+// binaries over one Redis, each in front of an idlebench backend (this
+// binary's backend role), half of the idle clients (its clients role)
+// through each, so every node holds local sessions and the other node's
+// mirrors.
 package main
