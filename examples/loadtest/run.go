@@ -124,10 +124,16 @@ func (r *runner) connectOne(ctx context.Context, c *client, sem chan struct{}, e
 }
 
 // sendLoop paces the messages: message k is due at start + k/rate, sent by
-// pair k%P, its members taking turns.
+// pair k%P, its members taking turns. A saturated server that stops reading
+// makes writes block; past sendLimit the rest is not sent, so the run stays
+// bounded and sentRate shows the shortfall.
 func (r *runner) sendLoop(ctx context.Context, start time.Duration) {
 	p := r.cfg.Pairs
+	limit := start + r.cfg.Duration + r.cfg.Duration/2 + writeTimeout
 	for k := 0; k < r.total; k++ {
+		if time.Since(r.t0) > limit {
+			return
+		}
 		due := start + time.Duration(int64(k)*int64(time.Second)/int64(r.cfg.Rate))
 		if wait := due - time.Since(r.t0); wait > 200*time.Microsecond {
 			select {
