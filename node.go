@@ -25,6 +25,7 @@ type node struct {
 	bus      fanout.Bus
 	registry *fanout.Registry
 	cluster  atomic.Pointer[fanout.Cluster] // nil with MIRRORS=off
+	watch    *backendWatch                  // with the cluster: rebuilds mirrors when the backend returns
 	srv      *http.Server
 	ln       net.Listener
 	served   chan error // serveLoop's result; closed when it returns

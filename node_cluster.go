@@ -45,11 +45,13 @@ func (n *node) startCluster(ctx context.Context) error {
 		return fmt.Errorf("start mirror sessions: %w", err)
 	}
 	n.proxy.SetCluster(c)
+	n.watch = startBackendWatch(n.ops.backend.reachable, c.BackendReturned, backendProbeTTL, n.log)
 	return nil
 }
 
 // closeCluster closes every mirror before the proxy and the bus go.
 func (n *node) closeCluster() {
+	n.watch.close()
 	if c := n.cluster.Load(); c != nil {
 		_ = c.Close()
 	}

@@ -24,9 +24,14 @@ type pairNode struct {
 // sees the other. extra is added to both environments.
 func startPair(t *testing.T, redisURL string, extra map[string]string) [2]*pairNode {
 	t.Helper()
+	return startPairWith(t, redisURL, [2]string{startChat(t).URL, startChat(t).URL}, extra)
+}
+
+// startPairWith is startPair in front of the given backends.
+func startPairWith(t *testing.T, redisURL string, backends [2]string, extra map[string]string) [2]*pairNode {
+	t.Helper()
 	var nodes [2]*pairNode
 	for i, id := range []string{"node-a", "node-b"} {
-		chat := startChat(t)
 		ops := freePort(t)
 		env := map[string]string{
 			"SERVER_ID": id, "REDIS_URL": redisURL, "METRICS_PORT": strconv.Itoa(ops),
@@ -36,7 +41,7 @@ func startPair(t *testing.T, redisURL string, extra map[string]string) [2]*pairN
 		for k, v := range extra {
 			env[k] = v
 		}
-		p, base := startNodeProc(t, chat.URL, env)
+		p, base := startNodeProc(t, backends[i], env)
 		nodes[i] = &pairNode{id: id, p: p, base: base, ops: "http://127.0.0.1:" + strconv.Itoa(ops)}
 	}
 	a, b := nodes[0], nodes[1]

@@ -107,12 +107,15 @@ func openEIOWSPair(t testing.TB, rb *eioRawBackend, base string) *eioWSPair {
 }
 
 // clientToBackend relays one event; the backend reads exactly the frame
-// sidecast must produce (the same packet, unmasked).
+// sidecast must produce: the same packet, masked (sidecast is the backend's
+// websocket client), so as long as the client's frame. Reading less would
+// leave the mask keys' bytes behind, and the reads would run ahead of the
+// relay instead of waiting for it.
 func (p *eioWSPair) clientToBackend() error {
 	if _, err := p.client.Write(p.toBack); err != nil {
 		return err
 	}
-	_, err := io.ReadFull(p.backend, p.buf[:len(p.toBack)-4])
+	_, err := io.ReadFull(p.backend, p.buf[:len(p.toBack)])
 	return err
 }
 

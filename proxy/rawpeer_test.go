@@ -113,12 +113,15 @@ func newRelayer(pair rawPair, size int) *relayer {
 	}
 }
 
-// clientToBackend: the backend receives the message unmasked, header included.
+// clientToBackend: the backend receives the message masked (sidecast is its
+// websocket client), header included: as many bytes as the client sent.
+// Reading less would leave the mask keys' bytes behind, and the reads would
+// run ahead of the relay instead of waiting for it.
 func (r *relayer) clientToBackend() error {
 	if _, err := r.pair.client.Write(r.toBack); err != nil {
 		return err
 	}
-	_, err := io.ReadFull(r.pair.backend, r.buf[:len(r.toClient)])
+	_, err := io.ReadFull(r.pair.backend, r.buf[:len(r.toBack)])
 	return err
 }
 
