@@ -27,6 +27,9 @@ func TestACLUserEndToEnd(t *testing.T) {
 		if h, _ := getHealth(n.base); h["redis"] != true || h["status"] != "ok" {
 			t.Fatalf("%s health %v", n.id, h)
 		}
+		if strings.Contains(n.p.stderr.String(), "refused bus envelope") {
+			t.Fatalf("%s refused an envelope of its own cluster", n.id)
+		}
 	}
 	admin := redis.NewClient(&redis.Options{Addr: s.Addr()})
 	defer admin.Close()

@@ -37,7 +37,11 @@ func (b *RedisBus) Check(ctx context.Context) error {
 		{"smembers", func(p redis.Pipeliner) redis.Cmder { return p.SMembers(ctx, set) }},
 		{"srem", func(p redis.Pipeliner) redis.Cmder { return p.SRem(ctx, set, "probe") }},
 		{"del", func(p redis.Pipeliner) redis.Cmder { return p.Del(ctx, key) }},
-		{b.publishName(), func(p redis.Pipeliner) redis.Cmder { return b.mode.publish(ctx, p, b.keys.channel(b.own), nil) }},
+		// On a channel nobody subscribes: an empty message on the node's own
+		// channel would reach its subscription and be refused as malformed.
+		{b.publishName(), func(p redis.Pipeliner) redis.Cmder {
+			return b.mode.publish(ctx, p, b.keys.channel(Channel("check:"+b.cfg.NodeID)), nil)
+		}},
 	}
 	pipe := b.client.Pipeline()
 	cmds := make([]redis.Cmder, len(probes))
