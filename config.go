@@ -49,6 +49,7 @@ type Config struct {
 	ClusterSecret  string   `env:"CLUSTER_SECRET" help:"Shared by every node: authenticates every bus message (HMAC-SHA256, bound to REDIS_ADAPTER_KEY; others are refused and counted) and encrypts handshakes on the bus (AES-GCM), signs requests forwarded between nodes (HMAC) and keys session-id tags; a forward without a valid signature is refused. Empty: forwards from TRUSTED_PROXIES are believed (a warning says so at start-up)." secret:"true"`
 
 	MaxConnections   int           `env:"MAX_CONNECTIONS" envDefault:"0" help:"Client sessions this node accepts; more get HTTP 503. 0 = no limit."`
+	MaxConnsPerIP    int           `env:"MAX_CONNECTIONS_PER_IP" envDefault:"0" help:"Open TCP connections one client address may hold on SERVER_PORT; more get HTTP 429 and are closed. Addresses in TRUSTED_PROXIES are exempt (a load balancer carries many clients). 0 = no limit."`
 	MaxPayload       int           `env:"MAX_PAYLOAD" envDefault:"1048576" help:"Largest client message in bytes; a bigger one closes the session (1009)."`
 	WriteQueueSize   int           `env:"WRITE_QUEUE_SIZE" envDefault:"4194304" help:"Bytes queued towards one connection (client or backend) before it counts as slow and is closed (1008); at least MAX_PAYLOAD plus 14."`
 	HandshakeTimeout time.Duration `env:"HANDSHAKE_TIMEOUT" envDefault:"10s" help:"Bounds writing a client's upgrade response, and dialing the backend with its upgrade."`

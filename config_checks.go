@@ -73,6 +73,9 @@ const maxFrameHeader = 14
 
 func (c *Config) checkLimits() error {
 	var errs []error
+	if c.MaxConnsPerIP < 0 {
+		errs = append(errs, configErr("MAX_CONNECTIONS_PER_IP", "%d is negative (0 means no limit)", c.MaxConnsPerIP))
+	}
 	if c.MaxConnections < 0 {
 		errs = append(errs, configErr("MAX_CONNECTIONS", "%d is negative (0 means no limit)", c.MaxConnections))
 	}

@@ -119,6 +119,9 @@ func (c *nodeCollector) collectProxy(ch chan<- prometheus.Metric) {
 	} {
 		counter(ch, descSessionDrops, r.v, r.reason)
 	}
+	if l, ok := c.n.ln.(*perIPListener); ok {
+		counter(ch, descSessionDrops, l.refused.Load(), "max_connections_per_ip")
+	}
 }
 
 func (c *nodeCollector) collectBus(ch chan<- prometheus.Metric) {

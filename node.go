@@ -42,6 +42,9 @@ type node struct {
 // the in-memory hub shared by the nodes of one process (the demo); nil
 // means a hub of its own, or Redis when the configuration says so.
 func startNode(ctx context.Context, cfg *Config, logger *slog.Logger, ln net.Listener, hub *fanout.MemoryHub) (*node, error) {
+	if cfg.MaxConnsPerIP > 0 {
+		ln = limitPerIP(ln, cfg.MaxConnsPerIP, cfg.Trusted)
+	}
 	n := &node{cfg: cfg, log: logger, ln: ln, served: make(chan error, 1)}
 	n.initOps()
 	if err := n.startRouter(); err != nil {

@@ -113,3 +113,71 @@ func readUntilClosed(conn net.Conn, closed chan<- string) {
 		}
 	}
 }
+
+// TestMaxConnectionsPerIP: past MAX_CONNECTIONS_PER_IP a client address gets
+// HTTP 429, counted; a closed connection frees its slot; trusted proxies
+// are exempt.
+func TestMaxConnectionsPerIP(t *testing.T) {
+	chat := startChat(t)
+	for _, tt := range []struct {
+		name    string
+		trusted string
+		refused bool
+	}{
+		{"client address", "10.0.0.0/8", true},
+		{"trusted proxy", "127.0.0.0/8", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ops := freePort(t)
+			_, base := startNodeProc(t, chat.URL, map[string]string{
+				"MAX_CONNECTIONS_PER_IP": "2", "TRUSTED_PROXIES": tt.trusted, "METRICS_PORT": strconv.Itoa(ops),
+			})
+			// The health polls' keep-alive connections count too: drop
+			// them, then hold two WebSocket connections (the server may
+			// still count a closing idle one for a moment).
+			http.DefaultClient.CloseIdleConnections()
+			var held []net.Conn
+			t.Cleanup(func() {
+				for _, c := range held {
+					_ = c.Close()
+				}
+			})
+			dial := func(user string) (net.Conn, error) {
+				ctx, cancel := context.WithTimeout(context.Background(), scriptWait)
+				defer cancel()
+				c, _, _, err := ws.Dial(ctx, wsURL(base)+"/ws?user="+user)
+				return c, err
+			}
+			waitUntil(t, "two connections held", func() bool {
+				if c, err := dial("held"); err == nil {
+					held = append(held, c)
+				}
+				return len(held) == 2
+			})
+			c, err := dial("third")
+			if !tt.refused {
+				if err != nil {
+					t.Fatalf("a trusted proxy's third connection: %v", err)
+				}
+				_ = c.Close()
+				return
+			}
+			var status ws.StatusError
+			if !errors.As(err, &status) || int(status) != http.StatusTooManyRequests {
+				t.Fatalf("third connection from one address: %v, want HTTP 429", err)
+			}
+			metrics := "http://127.0.0.1:" + strconv.Itoa(ops)
+			if v := scrape(t, metrics)[`sidecast_session_drops_total{reason="max_connections_per_ip"}`]; v < 1 {
+				t.Fatalf("max_connections_per_ip = %v, want at least 1", v)
+			}
+			_ = held[0].Close()
+			waitUntil(t, "a freed slot to admit a new connection", func() bool {
+				c, err := dial("fourth")
+				if err == nil {
+					held[0] = c
+				}
+				return err == nil
+			})
+		})
+	}
+}
