@@ -16,8 +16,11 @@
 # (LEVELS, messages/s over PAIRS twin pairs) the three setups are measured
 # in turn with the same load; every run also times connect+join of all
 # 2*PAIRS clients. CPU (utime+stime from /proc/<pid>/stat) and peak RSS
-# (VmRSS) of every process are sampled. Prints one table row per run, then
-# the sidecast/native ratios. Needs: go, node, npm ci in
+# (VmRSS) of every process are sampled: cpu_* columns cover the whole run
+# (connect, join, send, drain), send_cpu_s only the send phase of backends,
+# sidecast and Redis together, and sc_send_us_per_msg is sidecast's CPU
+# (both nodes) in the send phase per message sent. Prints one table row per
+# run, then the sidecast/native ratios. Needs: go, node, npm ci in
 # examples/socketio-chat and examples/loadtest/native, redis-server.
 #
 # Environment: LEVELS ("500 1000 2000 4000 6000"), PAIRS (200), DURATION
@@ -156,7 +159,7 @@ rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
 field() { sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
 
 results="$OUT/results.tsv"
-printf 'mode\toffered\tsent/s\tdeliv/s\tp50ms\tp99ms\tp999ms\tmaxms\tlost\tdup\tsetupms\tcpu_backend_s\tcpu_sidecast_s\tcpu_redis_s\tcpu_total_s\tcpu_loadgen_s\trss_backend_mb\trss_sidecast_mb\tsidecast_us_per_msg\n' >"$results"
+printf 'mode\toffered\tsent/s\tdeliv/s\tp50ms\tp99ms\tp999ms\tmaxms\tlost\tdup\tsetupms\tcpu_backend_s\tcpu_sidecast_s\tcpu_redis_s\tcpu_total_s\tsend_cpu_s\tcpu_loadgen_s\trss_backend_mb\trss_sidecast_mb\tsc_send_us_per_msg\n' >"$results"
 
 # measure MODE LEVEL: one loadtest run with CPU and RSS sampling.
 measure() {
@@ -170,18 +173,41 @@ measure() {
 		(sleep 4; curl -s -H 'Authorization: Bearer bench' -o "$OUT/sidecast-a.cpu.pprof" \
 			"http://127.0.0.1:$ops_a/debug/pprof/profile?seconds=5") &
 	fi
+	# CPU is also read as the send phase starts and ends (the generator
+	# prints a line at each), so the send-phase columns leave out connect,
+	# join and drain.
+	local s0=() s1=() tick=0
 	while kill -0 "$lt" 2>/dev/null; do
-		for i in "${!list[@]}"; do
-			local r; r=$(rss_kb "${list[i]}"); [ "$r" -gt "${peak[i]}" ] && peak[i]=$r
-		done
-		sleep 0.5
+		if [ ${#s0[@]} -eq 0 ] && grep -q 'phase send' "$OUT/$mode-$level.err"; then
+			for i in "${!list[@]}"; do s0[i]=$(cpu_ticks "${list[i]}"); done
+		fi
+		if [ ${#s1[@]} -eq 0 ] && grep -q 'phase drain' "$OUT/$mode-$level.err"; then
+			for i in "${!list[@]}"; do s1[i]=$(cpu_ticks "${list[i]}"); done
+		fi
+		if [ $((tick % 5)) -eq 0 ]; then
+			for i in "${!list[@]}"; do
+				local r; r=$(rss_kb "${list[i]}"); [ "$r" -gt "${peak[i]}" ] && peak[i]=$r
+			done
+		fi
+		tick=$((tick + 1))
+		sleep 0.1
 	done
+	# A drain that ends at once (every copy already in) ends the generator
+	# before the loop sees its line: the send phase ends now, then.
+	if [ ${#s1[@]} -eq 0 ]; then
+		for i in "${!list[@]}"; do s1[i]=$(cpu_ticks "${list[i]}"); done
+	fi
 	wait "$lt" || { echo "bench: loadtest failed for $mode at $level:" >&2; cat "$OUT/$mode-$level.err" >&2; return 0; }
 	local json; json=$(cat "$OUT/$mode-$level.json")
 	declare -A cpu=([backend]=0 [sidecast]=0 [redis]=0) rss=([backend]=0 [sidecast]=0 [redis]=0)
+	local send_all=0 send_sc=0
 	for i in "${!list[@]}"; do
 		cpu[${kinds[i]}]=$(( ${cpu[${kinds[i]}]} + $(cpu_ticks "${list[i]}") - before[i] ))
 		rss[${kinds[i]}]=$(( ${rss[${kinds[i]}]} + peak[i] ))
+		if [ ${#s0[@]} -gt 0 ]; then
+			send_all=$(( send_all + s1[i] - s0[i] ))
+			[ "${kinds[i]}" = sidecast ] && send_sc=$(( send_sc + s1[i] - s0[i] ))
+		fi
 	done
 	local sent; sent=$(field sent <<<"$json")
 	awk -v m="$mode" -v l="$level" -v sr="$(field sentRate <<<"$json")" -v dr="$(field deliveredRate <<<"$json")" \
@@ -189,10 +215,10 @@ measure() {
 		-v mx="$(field max <<<"$json")" -v lost="$(field lost <<<"$json")" -v dup="$(field duplicated <<<"$json")" \
 		-v setup="$(field connectJoinMs <<<"$json")" -v hz="$CLK_TCK" -v sent="$sent" \
 		-v cb="${cpu[backend]}" -v cs="${cpu[sidecast]}" -v cr="${cpu[redis]}" -v cl="$(field cpuS <<<"$json")" \
-		-v rb="${rss[backend]}" -v rs="${rss[sidecast]}" 'BEGIN {
-		us = (sent > 0 && cs > 0) ? cs / hz / sent * 1e6 : 0
-		printf "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t%.1f\t%.1f\n",
-			m, l, sr, dr, p50, p99, p999, mx, lost, dup, setup, cb/hz, cs/hz, cr/hz, (cb+cs+cr)/hz, cl, rb/1024, rs/1024, us
+		-v rb="${rss[backend]}" -v rs="${rss[sidecast]}" -v sa="$send_all" -v ss="$send_sc" 'BEGIN {
+		us = (sent > 0 && ss > 0) ? ss / hz / sent * 1e6 : 0
+		printf "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t%.1f\t%.1f\n",
+			m, l, sr, dr, p50, p99, p999, mx, lost, dup, setup, cb/hz, cs/hz, cr/hz, (cb+cs+cr)/hz, sa/hz, cl, rb/1024, rs/1024, us
 	}' >>"$results"
 	tail -n 1 "$results" >&2
 }
@@ -226,17 +252,17 @@ echo
 # Ratios sidecast/native: per level (deliv/s, p99, total CPU), then the
 # saturation throughput (best deliv/s over the levels) and the median
 # connect+join time.
-awk -F'\t' -v levels="$LEVELS" 'NR > 1 { k = $1 SUBSEP $2; d[k] = $4; p[k] = $6; c[k] = $15; s[$1] = s[$1] " " $11
+awk -F'\t' -v levels="$LEVELS" 'NR > 1 { k = $1 SUBSEP $2; d[k] = $4; p[k] = $6; c[k] = $15; sc[k] = $16; s[$1] = s[$1] " " $11
 		if ($4 > best[$1]) best[$1] = $4 }
 	function med(str,   a, n, i, j, t) { n = split(str, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
 		return n ? a[int((n + 1) / 2)] : 0 }
 	function r(x, y) { return y > 0 ? sprintf("%.2f", x / y) : "-" }
 	END {
 		print "ratios sidecast/native (deliv/s higher is better; p99 and CPU lower is better)"
-		printf "%-8s %8s %8s %8s\n", "offered", "deliv/s", "p99", "cpu"
+		printf "%-8s %8s %8s %8s %9s\n", "offered", "deliv/s", "p99", "cpu", "send_cpu"
 		n = split(levels, ls, " ")
 		for (i = 1; i <= n; i++) { l = ls[i]; a = "sidecast" SUBSEP l; b = "native" SUBSEP l
-			printf "%-8s %8s %8s %8s\n", l, r(d[a], d[b]), r(p[a], p[b]), r(c[a], c[b]) }
+			printf "%-8s %8s %8s %8s %9s\n", l, r(d[a], d[b]), r(p[a], p[b]), r(c[a], c[b]), r(sc[a], sc[b]) }
 		printf "saturation deliv/s: native %.0f sidecast %.0f single %.0f  ratio %s\n", best["native"], best["sidecast"], best["single"], r(best["sidecast"], best["native"])
 		printf "connect+join of all clients, median ms: native %s sidecast %s single %s  ratio %s\n", med(s["native"]), med(s["sidecast"]), med(s["single"]), r(med(s["sidecast"]), med(s["native"]))
 	}' "$results"

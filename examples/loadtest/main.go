@@ -32,6 +32,7 @@ type config struct {
 	TextPad       int           // extra bytes in each message text
 	Progress      io.Writer     // progress lines; nil for none
 	ProgressEvery time.Duration
+	Phases        io.Writer // one line as each phase starts ("loadtest: phase send"); nil for none
 }
 
 func parseFlags(args []string) (config, error) {
@@ -58,6 +59,8 @@ func parseFlags(args []string) (config, error) {
 	if !*quiet {
 		c.Progress, c.ProgressEvery = os.Stderr, time.Second
 	}
+	// Phase lines are printed even with -quiet: bench.sh samples CPU at them.
+	c.Phases = os.Stderr
 	return c, c.check()
 }
 

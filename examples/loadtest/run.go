@@ -61,14 +61,23 @@ func run(ctx context.Context, cfg config) (result, error) {
 		go r.readLoop(c, &readers)
 	}
 	stopProgress := r.startProgress()
+	r.phase("send")
 	start := time.Since(r.t0)
 	r.sendLoop(ctx, start)
 	end := time.Since(r.t0)
+	r.phase("drain")
 	r.drain(ctx)
 	stopProgress()
 	r.closeAll()
 	readers.Wait() // no reader writes what result reads from here on
 	return r.result(setup, start, end), nil
+}
+
+// phase announces the start of a phase on cfg.Phases.
+func (r *runner) phase(name string) {
+	if r.cfg.Phases != nil {
+		fmt.Fprintf(r.cfg.Phases, "loadtest: phase %s\n", name)
+	}
 }
 
 func (r *runner) readLoop(c *client, wg *sync.WaitGroup) {
