@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http/httptest"
 	"strings"
@@ -92,11 +93,29 @@ func (c *client) read() ([]byte, error) {
 	return p, err
 }
 
+// readClose reads until the server's close frame. The server closes its
+// socket right behind that frame, so the reply to it may fail with a broken
+// pipe; the close code is what the caller wants to see.
+func (c *client) readClose() error {
+	_ = c.conn.SetReadDeadline(time.Now().Add(waitFor))
+	_, _, err := wsutil.ReadServerData(readWriter{c.br, replyBestEffort{c.conn}})
+	return err
+}
+
+// replyBestEffort writes control replies and ignores a peer that already
+// hung up.
+type replyBestEffort struct{ w net.Conn }
+
+func (r replyBestEffort) Write(p []byte) (int, error) {
+	_, _ = r.w.Write(p)
+	return len(p), nil
+}
+
 // readWriter reads from the buffered reader the dialer returned and writes
 // control replies to the connection.
 type readWriter struct {
 	r *bufio.Reader
-	w net.Conn
+	w io.Writer
 }
 
 func (rw readWriter) Read(p []byte) (int, error)  { return rw.r.Read(p) }

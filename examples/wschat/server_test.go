@@ -118,7 +118,7 @@ func TestCloseCodes(t *testing.T) {
 			_, hs := startServer(t, wschat.Options{MaxMessage: 1024})
 			c := dial(t, hs, "x")
 			tt.send(c)
-			_, err := c.read()
+			err := c.readClose()
 			var closed wsutil.ClosedError
 			if !errors.As(err, &closed) || closed.Code != tt.want {
 				t.Fatalf("got %v, want close %d", err, tt.want)
