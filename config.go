@@ -62,6 +62,7 @@ type Config struct {
 	EchoWindow       time.Duration `env:"ECHO_WINDOW" envDefault:"500ms" help:"An identical frame reaching a session from its home backend and from a mirror within this window counts as an echo (a LOCAL_EVENTS candidate, see /admin/stats)."`
 	ReleaseGrace     time.Duration `env:"RELEASE_GRACE" envDefault:"50ms" help:"Held client frames released after a membership barrier are not followed by a DISCONNECT or close for this long, so the backend handles them first."`
 	CoalesceWindow   time.Duration `env:"COALESCE_WINDOW" envDefault:"250us" help:"Longest a frame relayed to another node waits so identical frames for other sessions of that node travel as one bus message; 0 relays each frame at once."`
+	MirrorSettle     time.Duration `env:"MIRROR_SETTLE" envDefault:"20ms" help:"After writing a membership event to a mirror, how long sidecast lets that backend handle it (or until it answers with a MIRROR_EVENT_REPLY event) before the home node may go on."`
 	AckTTL           time.Duration `env:"ACK_TTL" envDefault:"30s" help:"How long an ack that a backend asked a client for (emitWithAck) stays routable back to that backend."`
 	ReplyTimeout     time.Duration `env:"MIRROR_REPLY_TIMEOUT" envDefault:"1s" help:"Longest that frames relayed from other nodes wait for the home backend's answer to a membership event (MIRROR_EVENT_REPLY, an ack, or its next frame)."`
 

@@ -14,7 +14,7 @@ func (c *Config) checkMirrors() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"ECHO_WINDOW", c.EchoWindow}, {"RELEASE_GRACE", c.ReleaseGrace}, {"MIRROR_REPLY_TIMEOUT", c.ReplyTimeout}, {"ACK_TTL", c.AckTTL}} {
+	}{{"ECHO_WINDOW", c.EchoWindow}, {"RELEASE_GRACE", c.ReleaseGrace}, {"MIRROR_REPLY_TIMEOUT", c.ReplyTimeout}, {"ACK_TTL", c.AckTTL}, {"MIRROR_SETTLE", c.MirrorSettle}} {
 		if d.v <= 0 {
 			errs = append(errs, configErr(d.name, "must be a positive duration"))
 		}

@@ -26,6 +26,7 @@ func TestMirrorSettings(t *testing.T) {
 		{map[string]string{"RELEASE_GRACE": "-1ms"}, "RELEASE_GRACE"},
 		{map[string]string{"MIRROR_REPLY_TIMEOUT": "0s"}, "MIRROR_REPLY_TIMEOUT"},
 		{map[string]string{"ACK_TTL": "0s"}, "ACK_TTL"},
+		{map[string]string{"MIRROR_SETTLE": "0s"}, "MIRROR_SETTLE"},
 		{map[string]string{"COALESCE_WINDOW": "-1ms"}, "COALESCE_WINDOW"},
 	}
 	for _, tt := range tests {

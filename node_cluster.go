@@ -30,6 +30,7 @@ func (n *node) startCluster(ctx context.Context) error {
 		ReleaseGrace:   n.cfg.ReleaseGrace,
 		EchoWindow:     n.cfg.EchoWindow,
 		AckTTL:         n.cfg.AckTTL,
+		MirrorSettle:   n.cfg.MirrorSettle,
 		CoalesceWindow: coalesceWindow(n.cfg.CoalesceWindow),
 		DialTimeout:    n.cfg.HandshakeTimeout,
 		Logger:         n.log,

@@ -120,7 +120,7 @@ func TestBarrierHoldsUntilPeerWrote(t *testing.T) {
 	if st := c.Stats(); st.BarrierTimeouts != 0 {
 		t.Fatalf("%d barrier timeouts with a healthy peer", st.BarrierTimeouts)
 	}
-	cs.Closed()
+	cs.Closed(func() {})
 }
 
 // TestBarrierTimeoutThenNotWaited: a silent peer stalls one barrier for
@@ -159,7 +159,7 @@ func TestBarrierTimeoutThenNotWaited(t *testing.T) {
 	if st := c.Stats(); st.BarrierTimeouts != 1 {
 		t.Fatalf("barrier timeouts %d after the peer answered, want 1", st.BarrierTimeouts)
 	}
-	cs.Closed()
+	cs.Closed(func() {})
 }
 
 // TestSequenceGapAsksResync: a mirror that sees a control sequence number
@@ -231,5 +231,5 @@ func TestBarrierHoldIsBounded(t *testing.T) {
 	if n < 10 || c.Stats().HeldOverflow != 1 {
 		t.Fatalf("overflow after %d units (stats %+v)", n, c.Stats())
 	}
-	cs.Closed()
+	cs.Closed(func() {})
 }

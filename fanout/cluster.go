@@ -49,6 +49,10 @@ type ClusterConfig struct {
 	AckTTL time.Duration
 	// DialTimeout bounds opening a mirror; 0 means BarrierTimeout.
 	DialTimeout time.Duration
+	// MirrorSettle is how long a mirror waits, after writing a membership
+	// packet, for the backend's MIRROR_EVENT_REPLY answer before it acks the
+	// packet anyway (MIRROR_SETTLE); 0 means 20ms.
+	MirrorSettle time.Duration
 	// MaxHeldBytes bounds what one session holds in each direction while a
 	// barrier is open (client units) or its answer is awaited (relayed
 	// frames); past it the session is closed. 0 means 4 MiB.
@@ -72,6 +76,7 @@ func (c ClusterConfig) withDefaults() ClusterConfig {
 	if c.CoalesceWindow == 0 {
 		c.CoalesceWindow = 250 * time.Microsecond
 	}
+	c.MirrorSettle = orDur(c.MirrorSettle, 20*time.Millisecond)
 	if c.MaxHeldBytes <= 0 {
 		c.MaxHeldBytes = 4 << 20
 	}

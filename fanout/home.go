@@ -46,6 +46,7 @@ type homeSession struct {
 	closed     bool
 	// mirrorsClosing: the session-close is scheduled.
 	mirrorsClosing bool
+	closeBackend   func() // set by Closed, called once when the held units are written
 }
 
 // heldUnit is a client unit kept until the barrier allows it through. A
@@ -191,7 +192,7 @@ func (h *homeSession) peerGone(peer string) {
 func (h *homeSession) barrierTimeout() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.waiting == nil || h.closed {
+	if h.waiting == nil {
 		return
 	}
 	for p := range h.waiting {
@@ -199,7 +200,9 @@ func (h *homeSession) barrierTimeout() {
 		h.c.stats.diverged.Add(1)
 		h.c.markMissed(p)
 		h.c.log.Warn("fanout: barrier timed out; peer marked diverged", "peer", p, "session", string(h.id))
-		h.sendSnapshotLocked(p)
+		if !h.closed {
+			h.sendSnapshotLocked(p)
+		}
 	}
 	h.barrierDoneLocked()
 }
@@ -253,8 +256,8 @@ func (h *homeSession) releaseInLocked() {
 	if released > 0 {
 		_ = h.home.FlushBackend()
 	}
-	if h.closed && h.heldIn == nil && h.graceT == nil {
-		h.closeMirrorsLocked()
+	if h.closed && h.heldIn == nil && h.graceT == nil && h.waiting == nil {
+		h.finishCloseLocked()
 	}
 }
 

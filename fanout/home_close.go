@@ -2,42 +2,41 @@ package fanout
 
 import "time"
 
-// Closed implements proxy.ClusterSession: held client units go to the
-// backend first (the part behind a DISCONNECT after the release grace), the
-// mirrors close everywhere.
-func (h *homeSession) Closed() time.Duration {
+// Closed implements proxy.ClusterSession. What the client sent last still
+// goes to the home backend in order: behind an open barrier (bounded as
+// ever), with the release grace before a DISCONNECT; membership packets not
+// yet published go to the peers without a barrier. Then the backend's leg
+// closes (a grace behind the last unit) and the mirrors close everywhere.
+func (h *homeSession) Closed(closeBackend func()) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	if h.closed {
-		h.mu.Unlock()
-		return 0
+		return
 	}
-	h.closed = true
-	for _, t := range []*time.Timer{h.barrierT, h.awaitT} {
-		if t != nil {
-			t.Stop()
-		}
+	h.closed, h.closeBackend = true, closeBackend
+	if h.awaitT != nil {
+		h.awaitT.Stop()
 	}
-	h.waiting, h.heldOut, h.await = nil, nil, awaitReply{}
-	// Held units go now, without barriers; each DISCONNECT behind released
-	// units still waits a grace, and the backend's close waits for them all.
-	graces := 1
-	for i, hu := range h.heldIn {
-		if hu.disconnect && !hu.published && i > 0 {
-			graces++
-		}
-	}
-	pending := h.graceT != nil
-	h.c.log.Debug("fanout: session closed at home", "session", string(h.id), "held", len(h.heldIn), "grace_pending", pending)
-	if !pending {
+	h.heldOut, h.outBytes, h.await = nil, 0, awaitReply{}
+	h.c.log.Debug("fanout: session closed at home", "session", string(h.id), "held", len(h.heldIn),
+		"barrier", h.waiting != nil, "grace_pending", h.graceT != nil)
+	if h.graceT == nil {
 		h.releaseInLocked()
 	}
-	delay := max(h.graceLeft(), 0)
-	if len(h.heldIn) > 0 || pending {
-		delay = time.Duration(graces) * h.c.cfg.ReleaseGrace
+}
+
+// finishCloseLocked runs once the closed session's held units are written:
+// the backend's leg closes a grace behind the last one, the mirrors later.
+func (h *homeSession) finishCloseLocked() {
+	if h.mirrorsClosing {
+		return
 	}
-	h.mu.Unlock()
-	h.c.forgetHome(h)
-	return delay
+	h.c.forgetHome(h) // only now: barrier acks for held units still come to it
+	if done := h.closeBackend; done != nil {
+		h.closeBackend = nil
+		time.AfterFunc(max(h.graceLeft(), 0), done)
+	}
+	h.closeMirrorsLocked()
 }
 
 // closeMirrorsLocked closes the session's mirrors everywhere, once the home

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -29,11 +30,17 @@ type mirror struct {
 	mu      sync.Mutex
 	pm      *proxy.Mirror // nil while dialing
 	dialing bool
-	gate    bool         // a CONNECT is written and its reply not yet seen
-	closing bool         // close once the queue is written
-	queue   []queuedUnit // units waiting for the dial or the gate
-	lastSeq uint64
-	closed  bool
+	gate    bool        // a written packet waits for the backend (see drainLocked)
+	gated   atomic.Bool // gate, readable without mu on the relay path
+	// gateConnect: the gate waits for a CONNECT answer; gateSeq: the
+	// sequence number to ack when it opens (0: none).
+	gateConnect bool
+	gateSeq     uint64
+	settleT     *time.Timer
+	closing     bool         // close once the queue is written
+	queue       []queuedUnit // units waiting for the dial or the gate
+	lastSeq     uint64
+	closed      bool
 
 	hdr  socketio.Header
 	buf  []byte
@@ -111,10 +118,14 @@ func (m *mirror) ackAll(seqs []uint64) {
 }
 
 // drainLocked writes queued units until the mirror must wait: while it
-// dials, and after a Socket.IO CONNECT until the backend answered it (the
+// dials; after a Socket.IO CONNECT until the backend answered it (the
 // backend's namespace middleware runs asynchronously, and a packet that
-// overtakes the answer makes it drop the connection). It returns the
-// sequence numbers written, to ack outside the lock.
+// overtakes the answer makes it drop the connection); and after a
+// membership packet until the backend answered it with a MIRROR_EVENT_REPLY
+// event or MirrorSettle passed. Only then is the packet acked: "written"
+// comes as close to "processed" as the backend lets it be seen (any other
+// frame proves nothing: a welcome sent on connect may still be on its way).
+// It returns the sequence numbers to ack outside the lock.
 func (m *mirror) drainLocked(acks []uint64) []uint64 {
 	for len(m.queue) > 0 && !m.dialing && !m.gate && !m.closed {
 		q := m.queue[0]
@@ -124,9 +135,14 @@ func (m *mirror) drainLocked(acks []uint64) []uint64 {
 			continue
 		}
 		_ = m.pm.Write(u)
-		acks = append(acks, q.seq)
-		if m.c.ev.protocol == proxy.ProtocolSocketIO && len(u.Parts[0]) >= 2 && string(u.Parts[0][:2]) == "40" {
-			m.gate = true
+		connect := m.c.ev.protocol == proxy.ProtocolSocketIO && len(u.Parts[0]) >= 2 && string(u.Parts[0][:2]) == "40"
+		if !connect && q.seq == 0 {
+			continue
+		}
+		m.gate, m.gateConnect, m.gateSeq = true, connect, q.seq
+		m.gated.Store(true)
+		if !connect {
+			m.settleT = time.AfterFunc(m.c.cfg.MirrorSettle, m.opened)
 		}
 	}
 	if len(m.queue) == 0 {
@@ -153,14 +169,25 @@ func (m *mirror) push(enc []byte, seq uint64) {
 }
 
 // connected: the backend answered the CONNECT; the gate opens.
-func (m *mirror) connected() {
+func (m *mirror) connected() { m.openGate(true) }
+
+// opened: the backend answered a membership packet, or the settle time
+// passed; the gate opens unless it waits for a CONNECT answer.
+func (m *mirror) opened() { m.openGate(false) }
+
+func (m *mirror) openGate(connectAnswer bool) {
 	m.mu.Lock()
-	if !m.gate {
+	if !m.gate || (m.gateConnect && !connectAnswer) {
 		m.mu.Unlock()
 		return
 	}
 	m.gate = false
-	acks := m.drainLocked(nil)
+	m.gated.Store(false)
+	if m.settleT != nil {
+		m.settleT.Stop()
+		m.settleT = nil
+	}
+	acks := m.drainLocked([]uint64{m.gateSeq})
 	m.mu.Unlock()
 	m.ackAll(acks)
 }
@@ -214,6 +241,9 @@ func (m *mirror) closeAfterQueue() {
 // mirror goes home, except replies to replayed packets and echo events.
 func (m *mirror) MirrorUnit(u proxy.Unit) {
 	info := m.c.ev.classify(u, &m.hdr)
+	if m.gated.Load() && info.kind == unitEvent && m.c.ev.reply[string(info.event)] {
+		m.opened()
+	}
 	switch info.kind {
 	case unitConnect:
 		m.c.stats.droppedReplies.Add(1)

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gobwas/ws"
 )
@@ -71,10 +70,11 @@ type ClusterSession interface {
 	// fan-out forwards it with Home.WriteClient (rewriting or holding as it
 	// must). The proxy flushes the client after a batch.
 	FromBackend(u Unit) error
-	// Closed says the session ended. Held client units are written to the
-	// backend first; the result is how long the backend's close should wait
-	// so the backend processes them (the release grace), or 0.
-	Closed() time.Duration
+	// Closed says the session ended. The fan-out writes what it held to the
+	// backend first (after the barrier it waits for, and the release grace)
+	// and then calls closeBackend once, from any goroutine; closeBackend
+	// closes the backend leg.
+	Closed(closeBackend func())
 }
 
 // SetCluster makes c see every session this server opens from now on. Call

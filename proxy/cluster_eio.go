@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gobwas/ws"
 
@@ -64,10 +63,8 @@ func unitParts(dst [][]byte, a *socketio.Assembler) [][]byte {
 // it held and the release grace passed.
 func (s *eioSession) closeUpstream() {
 	if s.clx.cs != nil {
-		if d := s.clx.cs.Closed(); d > 0 {
-			time.AfterFunc(d, func() { s.up.closeWith(ws.StatusNormalClosure, "") })
-			return
-		}
+		s.clx.cs.Closed(func() { s.up.closeWith(ws.StatusNormalClosure, "") })
+		return
 	}
 	s.up.closeWith(ws.StatusNormalClosure, "")
 }

@@ -102,11 +102,11 @@ func (c *passCluster) OpenSession(hs Handshake, home Home) ClusterSession {
 
 func (s *passSession) FromClient(u Unit) error  { return s.home.WriteBackend(u) }
 func (s *passSession) FromBackend(u Unit) error { return s.home.WriteClient(u) }
-func (s *passSession) Closed() time.Duration {
+func (s *passSession) Closed(closeBackend func()) {
 	s.c.mu.Lock()
 	s.c.closed++
 	s.c.mu.Unlock()
-	return 0
+	closeBackend()
 }
 
 // TestClusterHooks: with a Cluster set, a WebSocket session reports its

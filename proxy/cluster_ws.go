@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gobwas/ws"
 )
@@ -37,11 +36,7 @@ func (s *session) closeUpstream(code ws.StatusCode, reason string) {
 		s.upstream.closeWith(code, reason)
 		return
 	}
-	if d := s.cl.Closed(); d > 0 {
-		time.AfterFunc(d, func() { s.upstream.closeWith(code, reason) })
-		return
-	}
-	s.upstream.closeWith(code, reason)
+	s.cl.Closed(func() { s.upstream.closeWith(code, reason) })
 }
 
 // wsToCluster is a leg's peer when the fan-out is on: one message is one unit.
