@@ -132,7 +132,9 @@
 // (memlog.go), published (KindConnect, KindDisconnect, KindReplay with the
 // session's next sequence number) and opens the barrier: it and everything
 // after it wait until every live peer not marked "missed" acked
-// (KindBarrierAck) that it wrote the packet to its mirror, or until
+// (KindBarrierAck) that it wrote the packet to its mirror (and that the
+// backend answered a CONNECT, or answered an event with MIRROR_EVENT_REPLY
+// or had MirrorSettle to handle it), or until
 // BarrierTimeout, which marks the late peers missed (not waited for again
 // until any envelope from them arrives), counts them and sends them the
 // session's snapshot to repair a diverged mirror. Relayed frames wait at
@@ -140,10 +142,12 @@
 // membership packet (its CONNECT reply, the ack of the event, a
 // MIRROR_EVENT_REPLY event or, without one, its next frame; ReplyTimeout at
 // most). A DISCONNECT or close never follows the client's previous frame
-// closer than ReleaseGrace; a close first writes what is held. When the
-// session ends, KindSessionClose goes to every peer a grace later, so the
-// home backend's last reactions, relayed on the same ordered channels,
-// arrive before the mirrors leave.
+// closer than ReleaseGrace. When the client closes, what is held still goes
+// to the home backend in order (an open barrier is still waited for), then
+// the proxy's closeBackend runs; KindSessionClose goes to every peer a
+// grace later, so the home backend's last reactions, relayed on the same
+// ordered channels, arrive before the mirrors leave. Controls to a node
+// flush the coalescer toward it first, so they never overtake a frame.
 //
 // Mirror side (mirror.go): KindHandshake or KindSnapshot starts a dial on
 // its own goroutine; units that arrive meanwhile queue. Each membership
