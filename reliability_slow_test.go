@@ -21,7 +21,7 @@ import (
 const (
 	slowMessages   = 1500
 	slowMsgBytes   = 8 << 10
-	slowLatencyMax = 3 * time.Second // the slowest of the other clients' deliveries; generous for a loaded machine (measured: p99 0.2-0.6s)
+	slowLatencyMax = 2 * time.Second // the slowest of the other clients' deliveries; generous for a loaded machine (measured p99: ~10 ms, ~150 ms under -race)
 )
 
 // TestSlowConsumerThroughTheBinary: a client that stops reading, in a room
@@ -47,13 +47,21 @@ func TestSlowConsumerThroughTheBinary(t *testing.T) {
 		if err := alice.send(wschat.Message{Type: "say", Room: "flood", Text: fmt.Sprintf("alice#%d#%s", i, pad)}); err != nil {
 			t.Fatal(err)
 		}
-		if i%50 == 49 {
-			time.Sleep(5 * time.Millisecond) // pace the sender: a chat, not a benchmark
+		if i%10 == 9 { // at most ~20 messages (160 KB) in flight: the sender's own queue toward the backend holds 256 KB
+			waitUntil(t, "alice's own echo", func() bool { return len(atAlice.arrivals("alice")) >= i-10 })
 		}
 	}
 	waitUntil(t, "the slow client dropped", func() bool {
 		return scrape(t, metrics)[`sidecast_session_drops_total{reason="slow_client"}`] == 1
 	})
+	// Read at once: the node flushes the backlog and the close for a
+	// bounded grace (2 s) only. A race-instrumented build drains the
+	// backlog through the small receive window too slowly for that.
+	code := sloth.readUntilClose(t)
+	t.Logf("slow client closed with %d", code)
+	if code != ws.StatusPolicyViolation && !(raceEnabled && code == 0) {
+		t.Fatalf("slow client closed with %d, want 1008", code)
+	}
 	waitUntil(t, "every message at alice and bob", func() bool {
 		return len(atAlice.arrivals("alice")) == slowMessages && len(atBob.arrivals("alice")) == slowMessages
 	})
@@ -72,11 +80,6 @@ func TestSlowConsumerThroughTheBinary(t *testing.T) {
 		if v := m[`sidecast_session_drops_total{reason="`+reason+`"}`]; v != 0 {
 			t.Errorf("drops{%s} = %v, want 0", reason, v)
 		}
-	}
-	code := sloth.readUntilClose(t)
-	t.Logf("slow client closed with %d", code)
-	if code != ws.StatusPolicyViolation {
-		t.Fatalf("slow client closed with %d, want 1008", code)
 	}
 	waitUntil(t, "only alice and bob connected", func() bool {
 		h, _ := getHealth(base)
