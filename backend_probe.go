@@ -30,6 +30,7 @@ type backendProbe struct {
 	up    bool
 	at    time.Time // when up was measured; zero before the first dial
 	dials uint64
+	downs uint64 // probes that found the backend down
 }
 
 func newBackendProbe(u *url.URL) *backendProbe {
@@ -88,5 +89,17 @@ func (p *backendProbe) dial() bool {
 	defer p.mu.Unlock()
 	p.up, p.at = err == nil, time.Now()
 	p.dials++
+	if !p.up {
+		p.downs++
+	}
 	return p.up
+}
+
+// downCount is how many probes found the backend down so far, whoever
+// asked: the backend watch compares it between its ticks, so an outage
+// that a health request saw between two ticks is not missed.
+func (p *backendProbe) downCount() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.downs
 }

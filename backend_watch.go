@@ -12,6 +12,7 @@ import (
 // cluster.
 type backendWatch struct {
 	probe    func() bool
+	downs    func() uint64 // probes that found the backend down, by anyone
 	returned func()
 	every    time.Duration
 	log      *slog.Logger
@@ -19,31 +20,33 @@ type backendWatch struct {
 	done     chan struct{}
 }
 
-func startBackendWatch(probe func() bool, returned func(), every time.Duration, log *slog.Logger) *backendWatch {
-	w := &backendWatch{probe: probe, returned: returned, every: every, log: log,
+func startBackendWatch(probe func() bool, downs func() uint64, returned func(), every time.Duration, log *slog.Logger) *backendWatch {
+	w := &backendWatch{probe: probe, downs: downs, returned: returned, every: every, log: log,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go w.loop()
 	return w
 }
 
-// loop owns the ticker; it calls returned on each down → up transition.
+// loop owns the ticker; it calls returned when the backend is up and a
+// probe (its own or a health request's) found it down since the last call.
 func (w *backendWatch) loop() {
 	defer close(w.done)
 	tick := time.NewTicker(w.every)
 	defer tick.Stop()
-	up := w.probe()
+	w.probe()
+	seen := w.downs()
 	for {
 		select {
 		case <-w.stop:
 			return
 		case <-tick.C:
 		}
-		now := w.probe()
-		if now && !up {
+		up := w.probe()
+		if d := w.downs(); up && d != seen {
+			seen = d
 			w.log.Info("backend reachable again: rebuilding mirrors")
 			w.returned()
 		}
-		up = now
 	}
 }
 

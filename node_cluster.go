@@ -46,7 +46,7 @@ func (n *node) startCluster(ctx context.Context) error {
 		return fmt.Errorf("start mirror sessions: %w", err)
 	}
 	n.proxy.SetCluster(c)
-	n.watch = startBackendWatch(n.ops.backend.reachable, c.BackendReturned, backendProbeTTL, n.log)
+	n.watch = startBackendWatch(n.ops.backend.reachable, n.ops.backend.downCount, c.BackendReturned, backendProbeTTL, n.log)
 	return nil
 }
 
