@@ -35,6 +35,11 @@
 // session with 1001, leaves the registry and closes the bus — each of those
 // stops and waits for its own goroutines — all within DRAIN_TIMEOUT.
 // node.serveLoop runs the client http.Server and is waited for by Shutdown;
+// with MAX_CONNECTIONS_PER_IP its listener counts connections per client
+// address (conn_limit.go; on the accept loop, no goroutine of its own).
+// backendWatch.loop (backend_watch.go) starts with the cluster and is
+// stopped and waited for by closeCluster: when the backend returns after an
+// outage it asks the peers for snapshots, so mirrors lost with it are rebuilt.
 // opsServer.serveLoop runs the METRICS_PORT server and is closed by serve
 // after the node. In the demo, demoBackend.serveLoop serves each example
 // backend (stopped and waited for by demoBackend.stop), demoPage.serveLoop
