@@ -97,18 +97,3 @@ func crossNodeSay(t *testing.T, from, to *demoClient, room, text string) time.Du
 	}
 	return d.at.Sub(start)
 }
-
-// logLines returns the lines of out that contain every one of words.
-func logLines(out string, words ...string) []string {
-	var lines []string
-	for _, l := range strings.Split(out, "\n") {
-		all := true
-		for _, w := range words {
-			all = all && strings.Contains(l, w)
-		}
-		if all {
-			lines = append(lines, l)
-		}
-	}
-	return lines
-}
