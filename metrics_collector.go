@@ -119,6 +119,7 @@ func (c *nodeCollector) collectProxy(ch chan<- prometheus.Metric) {
 	} {
 		counter(ch, descSessionDrops, r.v, r.reason)
 	}
+	counter(ch, descSessionDrops, c.n.unfinished.closed.Load(), "unfinished_request")
 	if l, ok := c.n.ln.(*perIPListener); ok {
 		counter(ch, descSessionDrops, l.refused.Load(), "max_connections_per_ip")
 	}

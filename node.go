@@ -30,9 +30,10 @@ type node struct {
 	ln       net.Listener
 	served   chan error // serveLoop's result; closed when it returns
 
-	router     *sticky.Router // the client port's front: header hygiene, forwards
-	advertised string         // the URL peers forward to (ADVERTISE_URL or derived)
-	ops        nodeOps        // drain state, backend probe, Redis latency (ops.go)
+	router     *sticky.Router     // the client port's front: header hygiene, forwards
+	advertised string             // the URL peers forward to (ADVERTISE_URL or derived)
+	ops        nodeOps            // drain state, backend probe, Redis latency (ops.go)
+	unfinished unfinishedRequests // connections closed before a whole request (conn_unfinished.go)
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -70,7 +71,9 @@ func startNode(ctx context.Context, cfg *Config, logger *slog.Logger, ln net.Lis
 		return nil, err
 	}
 	n.srv = &http.Server{
-		Handler:           n.routes(),
+		Handler:           n.unfinished.served(n.routes()),
+		ConnContext:       n.unfinished.connContext,
+		ConnState:         n.unfinished.connState,
 		ReadHeaderTimeout: cfg.HandshakeTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}

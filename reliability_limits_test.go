@@ -61,11 +61,13 @@ func TestLimitsThroughTheBinary(t *testing.T) {
 	})
 
 	t.Run("HANDSHAKE_TIMEOUT cuts off a slowloris client", func(t *testing.T) {
+		before := drops("unfinished_request")
 		took, answer := slowloris(t, strings.TrimPrefix(base, "http://"), 100*time.Millisecond)
 		t.Logf("slowloris cut after %s (%q)", took, answer)
 		if took < 900*time.Millisecond || took > 5*time.Second {
 			t.Fatalf("slowloris cut after %s, want about HANDSHAKE_TIMEOUT (1s)", took)
 		}
+		waitUntil(t, "unfinished_request counted", func() bool { return drops("unfinished_request") > before })
 	})
 }
 
