@@ -51,7 +51,11 @@ func startStickyCluster(t *testing.T, n int, extra map[string]string) []*stickyN
 			"MIRROR_EVENTS": "join_twin_room,leave_twin_room", "MIRROR_EVENT_REPLY": "room_joined",
 			"LOCAL_EVENTS":       "welcome,room_joined,twin_online,twin_offline",
 			"HEARTBEAT_INTERVAL": "300ms", "HEARTBEAT_TTL": "3s", "METRICS_PORT": "0",
-			"LOG_FORMAT": "text", "LOG_LEVEL": "info", "DRAIN_TIMEOUT": "3s",
+			// A node forwarding a long-poll GET to another node waits for
+			// the owner's answer while it shuts down: up to one Engine.IO
+			// ping interval (25 s in the example server). The drain timeout
+			// must cover it, as the default (30s) does.
+			"LOG_FORMAT": "text", "LOG_LEVEL": "info", "DRAIN_TIMEOUT": "30s",
 		}
 		for k, v := range extra {
 			env[k] = v
