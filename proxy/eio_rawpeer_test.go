@@ -3,7 +3,6 @@ package proxy
 import (
 	"io"
 	"net"
-	"net/url"
 	"testing"
 	"time"
 
@@ -12,65 +11,16 @@ import (
 	"github.com/sidecast/sidecast/proxy/wsframe"
 )
 
-// eioRawBackend is a minimal Engine.IO websocket backend for benchmarks: it
-// upgrades, sends an open packet (heartbeat far away) and hands the raw
-// socket to the test, which then plays the backend with pre-encoded frames.
-type eioRawBackend struct {
-	ln    net.Listener
-	conns chan net.Conn
-	done  chan struct{}
-}
-
 var eioRawOpen = wsframe.AppendFrame(nil, ws.OpText, true,
 	[]byte(`0{"sid":"rawbackend","upgrades":[],"pingInterval":600000,"pingTimeout":600000,"maxPayload":1000000}`), false)
 
-func newEIORawBackend(t testing.TB) *eioRawBackend {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rb := &eioRawBackend{ln: ln, conns: make(chan net.Conn, 1024), done: make(chan struct{})}
-	go rb.acceptLoop()
-	t.Cleanup(func() {
-		ln.Close()
-		<-rb.done
-		close(rb.conns)
-		for c := range rb.conns {
-			c.Close()
-		}
-	})
-	return rb
-}
-
-func (rb *eioRawBackend) url() *url.URL {
-	return &url.URL{Scheme: "http", Host: rb.ln.Addr().String()}
-}
-
-// acceptLoop upgrades and greets connections one at a time.
-func (rb *eioRawBackend) acceptLoop() {
-	defer close(rb.done)
-	for {
-		c, err := rb.ln.Accept()
-		if err != nil {
-			return
-		}
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		if _, err := ws.Upgrade(c); err != nil {
-			c.Close()
-			continue
-		}
-		if _, err := c.Write(eioRawOpen); err != nil {
-			c.Close()
-			continue
-		}
-		c.SetDeadline(time.Time{})
-		rb.conns <- c
-	}
-}
+// newEIORawBackend is a minimal Engine.IO websocket backend for benchmarks:
+// it upgrades, sends an open packet (heartbeat far away) and hands the raw
+// socket to the test, which then plays the backend with pre-encoded frames.
+func newEIORawBackend(t testing.TB) *rawBackend { return newGreetingRawBackend(t, eioRawOpen) }
 
 // next returns the backend end of the session sidecast opened last.
-func (rb *eioRawBackend) next(t testing.TB) net.Conn {
+func (rb *rawBackend) next(t testing.TB) net.Conn {
 	t.Helper()
 	select {
 	case c := <-rb.conns:
@@ -91,7 +41,7 @@ type eioWSPair struct {
 	buf             []byte
 }
 
-func openEIOWSPair(t testing.TB, rb *eioRawBackend, base string) *eioWSPair {
+func openEIOWSPair(t testing.TB, rb *rawBackend, base string) *eioWSPair {
 	t.Helper()
 	conn := wsOpen(t, base, "")
 	if msg, _, err := wsRead(t, conn); err != nil || msg[0] != '0' {

@@ -24,18 +24,21 @@ type rawPair struct {
 // rawBackend accepts WebSocket connections on a loopback listener and hands
 // each upgraded socket over without starting a goroutine per connection.
 type rawBackend struct {
-	ln    net.Listener
-	conns chan net.Conn
-	done  chan struct{}
+	ln       net.Listener
+	greeting []byte // written right after the upgrade when set (an Engine.IO open packet)
+	conns    chan net.Conn
+	done     chan struct{}
 }
 
-func newRawBackend(t testing.TB) *rawBackend {
+func newRawBackend(t testing.TB) *rawBackend { return newGreetingRawBackend(t, nil) }
+
+func newGreetingRawBackend(t testing.TB, greeting []byte) *rawBackend {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb := &rawBackend{ln: ln, conns: make(chan net.Conn, 1024), done: make(chan struct{})}
+	rb := &rawBackend{ln: ln, greeting: greeting, conns: make(chan net.Conn, 1024), done: make(chan struct{})}
 	go rb.acceptLoop()
 	t.Cleanup(func() {
 		ln.Close()
@@ -50,7 +53,8 @@ func newRawBackend(t testing.TB) *rawBackend {
 
 func (rb *rawBackend) url() *url.URL { return &url.URL{Scheme: "http", Host: rb.ln.Addr().String()} }
 
-// acceptLoop upgrades connections one at a time on the listener's goroutine.
+// acceptLoop upgrades (and greets) connections one at a time on the
+// listener's goroutine.
 func (rb *rawBackend) acceptLoop() {
 	defer close(rb.done)
 	for {
@@ -60,6 +64,10 @@ func (rb *rawBackend) acceptLoop() {
 		}
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		if _, err := ws.Upgrade(c); err != nil {
+			c.Close()
+			continue
+		}
+		if _, err := c.Write(rb.greeting); len(rb.greeting) > 0 && err != nil {
 			c.Close()
 			continue
 		}
