@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/bytebufferpool"
@@ -117,6 +118,11 @@ type Cluster struct {
 	co      map[string]*coalescer   // by home node id
 	closed  bool
 
+	// coPending: some coalescer holds frames; PollerIdle flushes them.
+	coPending atomic.Bool
+	idleMu    sync.Mutex   // one PollerIdle at a time owns idleCo
+	idleCo    []*coalescer // PollerIdle's scratch
+
 	busUnit proxy.Unit      // scratch of the bus's delivery goroutine
 	busHdr  socketio.Header // likewise
 
@@ -126,7 +132,10 @@ type Cluster struct {
 	closeOnce sync.Once
 }
 
-var _ proxy.Cluster = (*Cluster)(nil)
+var (
+	_ proxy.Cluster     = (*Cluster)(nil)
+	_ proxy.IdleFlusher = (*Cluster)(nil)
+)
 
 // NewCluster builds the mirror mechanism of the node that owns bus, reg and
 // px. Call Start, then px.SetCluster(c).

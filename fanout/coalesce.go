@@ -12,11 +12,15 @@ import (
 
 // A backend broadcast reaches every mirror of the room on that backend:
 // the same bytes, once per mirror. The mirrors whose sessions share a home
-// node relay through one coalescer per home: frames wait at most
-// CoalesceWindow, and identical frames travel as one bus message with a
-// recipient list. A frame joins an earlier identical one only if its
-// session has nothing queued after that one, so each session's frames keep
-// their order.
+// node relay through one coalescer per home, and identical frames travel as
+// one bus message with a recipient list. A backend writes a broadcast to
+// all its sockets at once, so the copies are ready in the same poller
+// burst: frames leave when the proxy's poller has served the burst
+// (Cluster.PollerIdle), or after CoalesceWindow at the latest when the node
+// is never idle. A timer alone would cost every frame the timer's
+// granularity (about a millisecond here) even when nothing can join it.
+// A frame joins an earlier identical one only if its session has nothing
+// queued after that one, so each session's frames keep their order.
 
 // maxBatch bounds the frames one coalescer holds before it flushes.
 const maxBatch = 64
@@ -70,6 +74,28 @@ func (co *coalescer) add(sid []byte, u proxy.Unit) {
 	if !co.armed {
 		co.armed = true
 		co.timer.Reset(co.c.cfg.CoalesceWindow)
+		co.c.coPending.Store(true)
+	}
+}
+
+// PollerIdle implements proxy.IdleFlusher: the proxy's poller has served
+// every ready connection, so no copy of a broadcast is left to join what
+// the coalescers hold; it leaves now.
+func (c *Cluster) PollerIdle() {
+	if !c.coPending.Load() || !c.coPending.CompareAndSwap(true, false) {
+		return
+	}
+	c.idleMu.Lock()
+	defer c.idleMu.Unlock()
+	c.mu.Lock()
+	c.idleCo = c.idleCo[:0]
+	for _, co := range c.co {
+		c.idleCo = append(c.idleCo, co)
+	}
+	c.mu.Unlock()
+	for i, co := range c.idleCo {
+		co.flushHeld()
+		c.idleCo[i] = nil
 	}
 }
 
@@ -95,6 +121,16 @@ func hasRecipient(r Recipients, id []byte) bool {
 		}
 	}
 	return false
+}
+
+// flushHeld publishes what is held and stops the timer.
+func (co *coalescer) flushHeld() {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	if co.n > 0 {
+		co.flushLocked()
+		co.timer.Stop()
+	}
 }
 
 func (co *coalescer) flushTimer() {

@@ -36,11 +36,17 @@ type mirror struct {
 	// sequence number to ack when it opens (0: none).
 	gateConnect bool
 	gateSeq     uint64
-	settleT     *time.Timer
-	closing     bool         // close once the queue is written
-	queue       []queuedUnit // units waiting for the dial or the gate
-	lastSeq     uint64
-	closed      bool
+	// gateAck, gateNS: the ack id and namespace of the membership packet
+	// the gate waits for (NoID: it asked for no ack). Its ack is the
+	// backend saying it handled the packet, sooner than MirrorSettle.
+	gateAck int64
+	gateNS  []byte
+	gateHdr socketio.Header // scratch for drainLocked, under mu
+	settleT *time.Timer
+	closing bool         // close once the queue is written
+	queue   []queuedUnit // units waiting for the dial or the gate
+	lastSeq uint64
+	closed  bool
 
 	hdr  socketio.Header
 	buf  []byte
@@ -141,6 +147,11 @@ func (m *mirror) drainLocked(acks []uint64) []uint64 {
 		}
 		m.gate, m.gateConnect, m.gateSeq = true, connect, q.seq
 		m.gated.Store(true)
+		m.gateAck = socketio.NoID
+		if !connect && m.c.ev.protocol == proxy.ProtocolSocketIO {
+			info := m.c.ev.classify(u, &m.gateHdr)
+			m.gateAck, m.gateNS = info.ackID, append(m.gateNS[:0], info.ns...)
+		}
 		if !connect {
 			m.settleT = time.AfterFunc(m.c.cfg.MirrorSettle, m.opened)
 		}
@@ -174,6 +185,18 @@ func (m *mirror) connected() { m.openGate(true) }
 // opened: the backend answered a membership packet, or the settle time
 // passed; the gate opens unless it waits for a CONNECT answer.
 func (m *mirror) opened() { m.openGate(false) }
+
+// acked: the backend acked packet id in namespace ns. When that is the
+// membership packet the gate waits for, the backend has handled it and the
+// gate opens without waiting for MirrorSettle.
+func (m *mirror) acked(id int64, ns []byte) {
+	m.mu.Lock()
+	match := m.gate && !m.gateConnect && id != socketio.NoID && id == m.gateAck && bytes.Equal(ns, m.gateNS)
+	m.mu.Unlock()
+	if match {
+		m.opened()
+	}
+}
 
 func (m *mirror) openGate(connectAnswer bool) {
 	m.mu.Lock()
@@ -251,6 +274,9 @@ func (m *mirror) MirrorUnit(u proxy.Unit) {
 		return
 	case unitAck:
 		m.c.stats.droppedReplies.Add(1)
+		if m.gated.Load() {
+			m.acked(info.ackID, info.ns)
+		}
 		return
 	case unitConnectError:
 		m.connected()

@@ -79,7 +79,29 @@ type ClusterSession interface {
 
 // SetCluster makes c see every session this server opens from now on. Call
 // it once, before the server serves; nil switches mirrors off.
-func (s *Server) SetCluster(c Cluster) { s.cl = c }
+func (s *Server) SetCluster(c Cluster) {
+	s.cl = c
+	if f, ok := c.(IdleFlusher); ok {
+		s.idle.Store(&idleHook{f: f})
+	}
+}
+
+// IdleFlusher is a Cluster that batches work across sessions (frames that
+// several mirrors read from one backend broadcast). The proxy calls
+// PollerIdle whenever its poller has served every connection that was
+// ready: the end of a burst, when what was batched should leave at once.
+// PollerIdle runs on a poller worker and must not block.
+type IdleFlusher interface {
+	PollerIdle()
+}
+
+type idleHook struct{ f IdleFlusher }
+
+func (s *Server) pollerIdle() {
+	if h := s.idle.Load(); h != nil {
+		h.f.PollerIdle()
+	}
+}
 
 // Protocol returns what this server's clients speak.
 func (s *Server) Protocol() Protocol { return s.cfg.Protocol }

@@ -23,6 +23,7 @@ type Server struct {
 	stats  counters
 	active atomic.Int64 // sessions holding a MaxConnections slot
 	cl     Cluster      // the fan-out, nil when mirrors are off (SetCluster)
+	idle   atomic.Pointer[idleHook]
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
@@ -36,17 +37,17 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := netpoll.New(netpoll.Config{Workers: cfg.Workers})
-	if err != nil {
-		return nil, fmt.Errorf("proxy: start poller: %w", err)
-	}
 	srv := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,
-		poller:   p,
 		rp:       newReverseProxy(cfg.Backend, cfg.Logger),
 		sessions: make(map[*session]struct{}),
 	}
+	p, err := netpoll.New(netpoll.Config{Workers: cfg.Workers, OnIdle: srv.pollerIdle})
+	if err != nil {
+		return nil, fmt.Errorf("proxy: start poller: %w", err)
+	}
+	srv.poller = p
 	if cfg.Protocol == ProtocolSocketIO {
 		srv.eio = newEIOServer(srv, cfg.SocketIOPath)
 	}

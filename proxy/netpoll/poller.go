@@ -33,6 +33,12 @@ type Config struct {
 	// QueueSize bounds the ready connections waiting for a worker; 0 means 64
 	// per worker. The waiter blocks while the queue is full.
 	QueueSize int
+	// OnIdle, when set, is called by the worker that finishes the last
+	// ready connection of a burst: nothing is queued or being served. Work
+	// that is worth batching across connections (one bus message for frames
+	// several connections read at once) is flushed there instead of on a
+	// timer. It runs on a worker and must not block.
+	OnIdle func()
 }
 
 func (c Config) workers() int {

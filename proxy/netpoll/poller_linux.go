@@ -5,6 +5,7 @@ package netpoll
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -20,8 +21,11 @@ type Poller struct {
 	stopfd int
 	tab    table
 	work   chan work
-	wg     sync.WaitGroup
-	once   sync.Once
+	// busy counts the events of the current bursts not yet served; the
+	// worker that brings it to zero calls OnIdle.
+	busy atomic.Int64
+	wg   sync.WaitGroup
+	once sync.Once
 }
 
 // New creates the epoll set and starts the waiter and the workers.
@@ -119,6 +123,9 @@ func (p *Poller) waitLoop() {
 		if err != nil {
 			return
 		}
+		// The whole burst is counted before any of it is served, so OnIdle
+		// runs once the last event of it is done, not between two of them.
+		p.busy.Add(int64(n))
 		for i := range events[:n] {
 			e := &events[i]
 			if e.Fd == stopData {
@@ -126,6 +133,8 @@ func (p *Poller) waitLoop() {
 			}
 			if h := p.tab.lookup(e.Fd, uint32(e.Pad)); h != nil {
 				p.work <- work{h: h, ev: fromEpoll(e.Events)}
+			} else {
+				p.served()
 			}
 		}
 	}
@@ -136,6 +145,14 @@ func (p *Poller) workLoop() {
 	defer p.wg.Done()
 	for w := range p.work {
 		w.h.Ready(w.ev)
+		p.served()
+	}
+}
+
+// served marks one event of a burst served and calls OnIdle after the last.
+func (p *Poller) served() {
+	if p.busy.Add(-1) == 0 && p.cfg.OnIdle != nil {
+		p.cfg.OnIdle()
 	}
 }
 

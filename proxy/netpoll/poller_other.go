@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -21,6 +22,8 @@ import (
 // semaphore bounds how many handlers run at once, as the Linux worker pool
 // does. Spurious events are possible; handlers treat EAGAIN as "wait again".
 type Poller struct {
+	cfg  Config
+	busy atomic.Int64 // handlers running; the last to finish calls OnIdle
 	tab  table
 	sem  chan struct{}
 	mu   sync.Mutex
@@ -53,7 +56,7 @@ type waiter struct {
 
 // New returns a fallback Poller.
 func New(cfg Config) (*Poller, error) {
-	return &Poller{sem: make(chan struct{}, cfg.workers()), regs: make(map[Key]*registration)}, nil
+	return &Poller{cfg: cfg, sem: make(chan struct{}, cfg.workers()), regs: make(map[Key]*registration)}, nil
 }
 
 // Add registers conn with h and arms it for ev.
@@ -200,9 +203,13 @@ func (r *registration) serve(ev Event) bool {
 		return false
 	case r.p.sem <- struct{}{}:
 	}
+	r.p.busy.Add(1)
 	r.hmu.Lock()
 	r.h.Ready(ev)
 	r.hmu.Unlock()
+	if r.p.busy.Add(-1) == 0 && r.p.cfg.OnIdle != nil {
+		r.p.cfg.OnIdle()
+	}
 	<-r.p.sem
 	return true
 }
