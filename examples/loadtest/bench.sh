@@ -12,6 +12,9 @@
 #             sidecast binary
 #   single    one examples/socketio-chat server alone (both members of a
 #             pair on it: the single-node reference)
+#   baseline  like sidecast, with the sidecast binary BASELINE_BIN (built
+#             from an earlier commit): the change against what it changes,
+#             in the same run
 # native and sidecast share one Redis started here. At each offered rate
 # (LEVELS, messages/s over PAIRS twin pairs) the three setups are measured
 # in turn with the same load; every run also times connect+join of all
@@ -28,7 +31,8 @@
 # OUT (a temp folder: logs, results.tsv, JSON lines, profiles),
 # PROFILE_LEVEL (an offered rate at which sidecast node A's CPU profile is
 # taken during the run, written to $OUT/sidecast-a.cpu.pprof; empty = none),
-# SIDECAST_ENV (extra VAR=value words for both sidecast nodes), ARTILLERY
+# SIDECAST_ENV (extra VAR=value words for both sidecast nodes),
+# BASELINE_BIN (a sidecast binary for MODES' baseline), ARTILLERY
 # (set: after the levels, run artillery/artillery.yml against both sidecast
 # nodes at once and print Artillery's summaries; LEVELS="" for that alone).
 set -euo pipefail
@@ -44,6 +48,7 @@ BASE_PORT=${BASE_PORT:-21100}
 PROFILE_LEVEL=${PROFILE_LEVEL:-}
 SIDECAST_ENV=${SIDECAST_ENV:-}
 ARTILLERY=${ARTILLERY:-}
+BASELINE_BIN=${BASELINE_BIN:-}
 OUT=${OUT:-$(mktemp -d -t sidecast-bench.XXXXXX)}
 mkdir -p "$OUT"
 CLK_TCK=$(getconf CLK_TCK)
@@ -51,6 +56,9 @@ CLK_TCK=$(getconf CLK_TCK)
 for need in go node redis-server; do
 	command -v "$need" >/dev/null || { echo "bench: $need is not installed" >&2; exit 1; }
 done
+if [[ " $MODES " == *" baseline "* ]] && [ ! -x "$BASELINE_BIN" ]; then
+	echo "bench: MODES has baseline: set BASELINE_BIN to a sidecast binary" >&2; exit 1
+fi
 for dir in examples/socketio-chat examples/loadtest/native; do
 	[ -d "$root/$dir/node_modules" ] || { echo "bench: run npm ci in $dir first" >&2; exit 1; }
 done
@@ -102,9 +110,10 @@ backend() {
 	port=$p
 }
 
-# sidecast NAME BACKEND_PORT: starts a sidecast node, sets $port, $pid, $ops.
+# sidecast NAME BACKEND_PORT [BINARY]: starts a sidecast node, sets $port,
+# $pid, $ops.
 sidecast() {
-	local name=$1 bport=$2
+	local name=$1 bport=$2 bin=${3:-$OUT/sidecast}
 	port; local p=$port
 	port; ops=$port
 	# shellcheck disable=SC2086
@@ -112,13 +121,14 @@ sidecast() {
 		REDIS_URL="$redis_url" METRICS_PORT="$ops" ADMIN_TOKEN=bench LOG_LEVEL=warn \
 		MIRROR_EVENTS=join_twin_room,leave_twin_room \
 		LOCAL_EVENTS=welcome,room_joined,twin_online,twin_offline $SIDECAST_ENV \
-		"$OUT/sidecast" >"$OUT/$name.log" 2>&1 &
+		"$bin" >"$OUT/$name.log" 2>&1 &
 	pid=$!; pids+=("$pid")
 	wait_http "http://127.0.0.1:$p/health"
 	port=$p
 }
 
 declare -A entry_a entry_b procs
+health=()
 for mode in $MODES; do
 	case $mode in
 	native)
@@ -132,7 +142,16 @@ for mode in $MODES; do
 		sidecast sc-a "$b1"; s1=$port; q1=$pid; ops_a=$ops
 		sidecast sc-b "$b2"; s2=$port; q2=$pid
 		entry_a[sidecast]="http://127.0.0.1:$s1"; entry_b[sidecast]="http://127.0.0.1:$s2"
-		procs[sidecast]="backend:$p1 backend:$p2 sidecast:$q1 sidecast:$q2 redis:$redis_pid" ;;
+		procs[sidecast]="backend:$p1 backend:$p2 sidecast:$q1 sidecast:$q2 redis:$redis_pid"
+		health+=("http://127.0.0.1:$s1/health" "http://127.0.0.1:$s2/health") ;;
+	baseline)
+		backend base-backend-1; b1=$port; p1=$pid
+		backend base-backend-2; b2=$port; p2=$pid
+		sidecast base-a "$b1" "$BASELINE_BIN"; s1=$port; q1=$pid
+		sidecast base-b "$b2" "$BASELINE_BIN"; s2=$port; q2=$pid
+		entry_a[baseline]="http://127.0.0.1:$s1"; entry_b[baseline]="http://127.0.0.1:$s2"
+		procs[baseline]="backend:$p1 backend:$p2 sidecast:$q1 sidecast:$q2 redis:$redis_pid"
+		health+=("http://127.0.0.1:$s1/health" "http://127.0.0.1:$s2/health") ;;
 	single)
 		backend single; b=$port; p1=$pid
 		entry_a[single]="http://127.0.0.1:$b"; entry_b[single]="http://127.0.0.1:$b"
@@ -140,9 +159,9 @@ for mode in $MODES; do
 	*) echo "bench: unknown mode $mode" >&2; exit 1 ;;
 	esac
 done
-if [[ " $MODES " == *" sidecast "* ]]; then
+if [ ${#health[@]} -gt 0 ]; then
 	# Mirrors need each node to know the other before clients connect.
-	for url in "http://127.0.0.1:$s1/health" "http://127.0.0.1:$s2/health"; do
+	for url in "${health[@]}"; do
 		for _ in $(seq 300); do
 			curl -s "$url" | grep -q '"redis":true' && break
 			sleep 0.1
@@ -265,5 +284,11 @@ awk -F'\t' -v levels="$LEVELS" 'NR > 1 { k = $1 SUBSEP $2; d[k] = $4; p[k] = $6;
 			printf "%-8s %8s %8s %8s %9s\n", l, r(d[a], d[b]), r(p[a], p[b]), r(c[a], c[b]), r(sc[a], sc[b]) }
 		printf "saturation deliv/s: native %.0f sidecast %.0f single %.0f  ratio %s\n", best["native"], best["sidecast"], best["single"], r(best["sidecast"], best["native"])
 		printf "connect+join of all clients, median ms: native %s sidecast %s single %s  ratio %s\n", med(s["native"]), med(s["sidecast"]), med(s["single"]), r(med(s["sidecast"]), med(s["native"]))
+		if (!("baseline" in s)) exit
+		print "ratios sidecast/baseline (the change against BASELINE_BIN)"
+		printf "%-8s %8s %8s %8s %9s\n", "offered", "deliv/s", "p99", "cpu", "send_cpu"
+		for (i = 1; i <= n; i++) { l = ls[i]; a = "sidecast" SUBSEP l; b = "baseline" SUBSEP l
+			printf "%-8s %8s %8s %8s %9s\n", l, r(d[a], d[b]), r(p[a], p[b]), r(c[a], c[b]), r(sc[a], sc[b]) }
+		printf "connect+join of all clients, median ms: baseline %s sidecast %s  ratio %s\n", med(s["baseline"]), med(s["sidecast"]), r(med(s["sidecast"]), med(s["baseline"]))
 	}' "$results"
 echo "bench: results and logs in $OUT" >&2
