@@ -157,6 +157,29 @@ func total(m map[string]int64) int64 {
 	return s
 }
 
+// broadcastRoom starts nodes a and b with the given coalescing window, and
+// a room with alice on a and members bob0… on b.
+func broadcastRoom(t *testing.T, n *network, window time.Duration, members int) (*testNode, *chatClient, []*chatClient) {
+	t.Helper()
+	quiet := func(c *BusConfig) { c.SelfCheckInterval = -1 }
+	cfg := wsClusterConfig()
+	cfg.CoalesceWindow = window
+	a := startWSNodeWith(t, n, "a", cfg, quiet)
+	b := startWSNodeWith(t, n, "b", cfg, quiet)
+	waitPeers(t, a, b)
+	alice := dialChat(t, a, "alice")
+	alice.send(map[string]any{"type": "join", "room": "r"})
+	alice.waitFor(map[string]any{"type": "joined", "user": "alice"}, 1)
+	var bobs []*chatClient
+	for i := range members {
+		c := dialChat(t, b, "bob"+strconv.Itoa(i))
+		c.send(map[string]any{"type": "join", "room": "r"})
+		alice.waitFor(map[string]any{"type": "joined", "user": "bob" + strconv.Itoa(i)}, 1)
+		bobs = append(bobs, c)
+	}
+	return a, alice, bobs
+}
+
 // TestClusterCoalescesBroadcast: a broadcast that backend a sends to five
 // mirrors whose home is node b crosses Redis as one PUBLISH, not five, and
 // every member still gets each message once, in order.
@@ -166,22 +189,7 @@ func TestClusterCoalescesBroadcast(t *testing.T) {
 		if n.server == nil {
 			continue
 		}
-		quiet := func(c *BusConfig) { c.SelfCheckInterval = -1 }
-		cfg := wsClusterConfig()
-		cfg.CoalesceWindow = 250 * time.Microsecond
-		a := startWSNodeWith(t, n, "a", cfg, quiet)
-		b := startWSNodeWith(t, n, "b", cfg, quiet)
-		waitPeers(t, a, b)
-		alice := dialChat(t, a, "alice")
-		alice.send(map[string]any{"type": "join", "room": "r"})
-		alice.waitFor(map[string]any{"type": "joined", "user": "alice"}, 1)
-		var bobs []*chatClient
-		for i := range members {
-			c := dialChat(t, b, "bob"+strconv.Itoa(i))
-			c.send(map[string]any{"type": "join", "room": "r"})
-			alice.waitFor(map[string]any{"type": "joined", "user": "bob" + strconv.Itoa(i)}, 1)
-			bobs = append(bobs, c)
-		}
+		a, alice, bobs := broadcastRoom(t, n, 250*time.Microsecond, members)
 		before := commandStats(t, n)
 		sent := make([]time.Time, msgs)
 		tick := time.NewTicker(2 * time.Millisecond)

@@ -15,22 +15,7 @@ func TestCoalescerLeavesWhenIdle(t *testing.T) {
 	const members, msgs, window = 4, 40, 3 * time.Second
 	for _, n := range networks(t) {
 		t.Run(n.name, func(t *testing.T) {
-			quiet := func(c *BusConfig) { c.SelfCheckInterval = -1 }
-			cfg := wsClusterConfig()
-			cfg.CoalesceWindow = window
-			a := startWSNodeWith(t, n, "a", cfg, quiet)
-			b := startWSNodeWith(t, n, "b", cfg, quiet)
-			waitPeers(t, a, b)
-			alice := dialChat(t, a, "alice")
-			alice.send(map[string]any{"type": "join", "room": "r"})
-			alice.waitFor(map[string]any{"type": "joined", "user": "alice"}, 1)
-			var bobs []*chatClient
-			for i := range members {
-				c := dialChat(t, b, "bob"+strconv.Itoa(i))
-				c.send(map[string]any{"type": "join", "room": "r"})
-				alice.waitFor(map[string]any{"type": "joined", "user": "bob" + strconv.Itoa(i)}, 1)
-				bobs = append(bobs, c)
-			}
+			a, alice, bobs := broadcastRoom(t, n, window, members)
 			before := a.cl.Stats()
 			sent := make([]time.Time, msgs)
 			tick := time.NewTicker(5 * time.Millisecond)
