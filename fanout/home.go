@@ -29,6 +29,7 @@ type homeSession struct {
 	logFull    bool            // MaxLog reached: warned once
 	waiting    map[string]bool // barrier: peers yet to ack barrierSeq
 	barrierSeq uint64
+	hsBarrier  bool // the open barrier is the handshake's (publishEarlyLocked)
 	barrierT   *time.Timer
 	heldIn     []heldUnit // client units behind a barrier or a grace
 	heldBytes  int        // encoded bytes in heldIn
@@ -81,6 +82,7 @@ func (c *Cluster) OpenSession(hs proxy.Handshake, home proxy.Home) proxy.Cluster
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.publishLocked(KindHandshake, h.hs, true)
+	h.hsBarrier = h.waiting != nil
 	return h
 }
 
@@ -95,7 +97,7 @@ func (h *homeSession) publishLocked(k Kind, payload []byte, barrier bool) {
 	if !barrier || len(waited) == 0 {
 		return
 	}
-	h.barrierSeq = h.seq
+	h.barrierSeq, h.hsBarrier = h.seq, false
 	h.waiting = make(map[string]bool, len(waited))
 	for _, p := range waited {
 		h.waiting[p] = true
@@ -209,7 +211,7 @@ func (h *homeSession) barrierTimeout() {
 
 func (h *homeSession) barrierDoneLocked() {
 	h.c.log.Debug("fanout: barrier done", "session", string(h.id), "seq", h.barrierSeq, "held", len(h.heldIn))
-	h.waiting = nil
+	h.waiting, h.hsBarrier = nil, false
 	if h.barrierT != nil {
 		h.barrierT.Stop()
 		h.barrierT = nil
@@ -225,7 +227,7 @@ func (h *homeSession) barrierDoneLocked() {
 // Socket.IO dispatches events asynchronously and would drop them.
 func (h *homeSession) releaseInLocked() {
 	released := 0
-	for len(h.heldIn) > 0 && h.waiting == nil && h.graceT == nil {
+	for len(h.heldIn) > 0 && (h.waiting == nil || h.publishEarlyLocked()) && h.graceT == nil {
 		hu := &h.heldIn[0]
 		if hu.member && !hu.published {
 			if wait := h.graceLeft(); hu.disconnect && wait > 0 {
@@ -259,6 +261,17 @@ func (h *homeSession) releaseInLocked() {
 	if h.closed && h.heldIn == nil && h.graceT == nil && h.waiting == nil {
 		h.finishCloseLocked()
 	}
+}
+
+// publishEarlyLocked: the first membership packet (a Socket.IO client's
+// CONNECT) need not wait for the handshake's barrier before it goes to the
+// peers. Nothing at home precedes it, the peers' mirrors queue it behind
+// their dial, and their ack of it covers the handshake's (acks are
+// cumulative), so its barrier replaces the handshake's and a connect costs
+// one round trip to the peers instead of two. It still waits at home for
+// that barrier like any membership packet.
+func (h *homeSession) publishEarlyLocked() bool {
+	return h.hsBarrier && h.heldIn[0].member && !h.heldIn[0].published
 }
 
 // graceLeft is how long a DISCONNECT or close must still wait so that it
