@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"net/http"
+	"sync/atomic"
 
 	"github.com/gobwas/ws"
 
@@ -16,18 +17,44 @@ type eioCluster struct {
 	in, out [][]byte
 }
 
-// attachCluster opens the session's ClusterSession with the handshake its
-// backend got: the client's query with transport=websocket and no sid.
-func (s *eioSession) attachCluster(r *http.Request) {
-	c := s.e.srv.cl
+// eioClusterOpen is a session's ClusterSession opened before its backend
+// answered: the handshake reaches the peers while this node still dials.
+type eioClusterOpen struct {
+	cs   ClusterSession
+	home *eioHome
+}
+
+// openCluster opens the ClusterSession of a session about to be dialed,
+// with the handshake its backend gets: the client's query with
+// transport=websocket and no sid. Zero when mirrors are off.
+func (e *eioServer) openCluster(r *http.Request) eioClusterOpen {
+	c := e.srv.cl
 	if c == nil {
-		return
+		return eioClusterOpen{}
 	}
 	q := r.URL.Query()
 	q.Set("transport", "websocket")
 	q.Del("sid")
 	hs := Handshake{Path: r.URL.Path, RawQuery: q.Encode(), Header: upstreamHeader(r)}
-	s.clx.cs = c.OpenSession(hs, &eioHome{s: s})
+	home := &eioHome{}
+	return eioClusterOpen{cs: c.OpenSession(hs, home), home: home}
+}
+
+// attach gives the opened ClusterSession its session, before any unit relays.
+func (o eioClusterOpen) attach(s *eioSession) {
+	if o.cs == nil {
+		return
+	}
+	o.home.s.Store(s)
+	s.clx.cs = o.cs
+}
+
+// abandon ends the ClusterSession of a session that never opened: the peers
+// close the mirrors they dialed for it.
+func (o eioClusterOpen) abandon() {
+	if o.cs != nil {
+		o.cs.Closed(func() {})
+	}
 }
 
 // fromClient hands an assembled client unit to the fan-out.
@@ -69,16 +96,43 @@ func (s *eioSession) closeUpstream() {
 	s.up.closeWith(ws.StatusNormalClosure, "")
 }
 
-// eioHome is an Engine.IO session as the fan-out drives it.
-type eioHome struct{ s *eioSession }
+// eioHome is an Engine.IO session as the fan-out drives it. s is set once
+// the backend answered; until then the client has sent nothing, so nothing
+// answers it either (a Socket.IO server sends nothing before a CONNECT) and
+// the fan-out has nothing to write.
+type eioHome struct{ s atomic.Pointer[eioSession] }
 
 var _ Home = (*eioHome)(nil)
 
-func (h *eioHome) WriteBackend(u Unit) error { return writeUnit(h.s.up, u) }
-func (h *eioHome) FlushBackend() error       { return h.s.up.Flush() }
+// session returns the session once its backend answered.
+func (h *eioHome) session() (*eioSession, error) {
+	if s := h.s.Load(); s != nil {
+		return s, nil
+	}
+	return nil, errEIONotOpen
+}
+
+func (h *eioHome) WriteBackend(u Unit) error {
+	s, err := h.session()
+	if err != nil {
+		return err
+	}
+	return writeUnit(s.up, u)
+}
+
+func (h *eioHome) FlushBackend() error {
+	s, err := h.session()
+	if err != nil {
+		return err
+	}
+	return s.up.Flush()
+}
 
 func (h *eioHome) WriteClient(u Unit) error {
-	s := h.s
+	s, err := h.session()
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, p := range u.Parts {
@@ -94,10 +148,17 @@ func (h *eioHome) WriteClient(u Unit) error {
 }
 
 func (h *eioHome) FlushClient() error {
-	s := h.s
+	s, err := h.session()
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.flushClientLocked()
 }
 
-func (h *eioHome) Close(reason string) { h.s.close(reason) }
+func (h *eioHome) Close(reason string) {
+	if s := h.s.Load(); s != nil {
+		s.close(reason)
+	}
+}

@@ -10,4 +10,7 @@ var (
 	errEIOProtocol = errors.New("proxy: engine.io packet not allowed here")
 	// errEIOBadOpen is a backend whose first message is not an open packet.
 	errEIOBadOpen = errors.New("proxy: backend did not open an engine.io session")
+	// errEIONotOpen is work the fan-out asks of a session whose backend
+	// has not answered yet.
+	errEIONotOpen = errors.New("proxy: engine.io session not open yet")
 )

@@ -26,10 +26,15 @@ func (e *eioServer) handshake(w http.ResponseWriter, r *http.Request, transport 
 		http.Error(w, "too many connections", http.StatusServiceUnavailable)
 		return
 	}
+	// The peers dial their mirrors while this node dials its backend: a
+	// mirror's dial is the longest step before the client's CONNECT can
+	// pass the barrier.
+	cl := e.openCluster(r)
 	ctx, cancel := context.WithTimeout(r.Context(), e.srv.cfg.DialTimeout)
 	up, hs, err := e.dialBackend(ctx, r)
 	cancel()
 	if err != nil {
+		cl.abandon()
 		e.srv.release()
 		e.srv.stats.backendDial.Add(1)
 		e.srv.log.Warn("engine.io backend handshake failed", "err", err)
@@ -38,13 +43,14 @@ func (e *eioServer) handshake(w http.ResponseWriter, r *http.Request, transport 
 	}
 	s, err := newEIOSession(e, up, hs)
 	if err != nil {
+		cl.abandon()
 		e.srv.release()
 		up.conn.Close()
 		http.Error(w, "proxy error", http.StatusInternalServerError)
 		return
 	}
 	e.srv.stats.sessionsTotal.Add(1)
-	s.attachCluster(r)
+	cl.attach(s)
 	if transport == "polling" {
 		s.startPolling(w, r, up.buffered)
 		return
