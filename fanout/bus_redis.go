@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -34,10 +35,12 @@ type RedisBus struct {
 	ctx     context.Context // canceled by Close, after the last flush
 	cancel  context.CancelFunc
 	pubDone chan struct{} // closed when publishLoop has flushed and returned
+	pub     *publisher    // owned by publishLoop
 
-	names       sync.Map // Channel → full Redis channel name (string)
+	targets     sync.Map // Channel → *pubTarget
 	lastPubWarn atomic.Int64
-	dispMu      sync.Mutex // handlers run one at a time, whichever connection received
+	dispMu      sync.Mutex                           // cluster mode: handlers run one at a time, whichever connection received
+	routes      atomic.Pointer[map[string]*redisSub] // a copy of subs, read per message without mu
 
 	mu        sync.Mutex
 	conns     []*subConn
@@ -62,15 +65,14 @@ type redisSub struct {
 // mode each channel has its own, on its shard.
 type subConn struct {
 	b      *RedisBus
-	ps     *redis.PubSub // guarded by b.mu: renew swaps it
+	ps     *redis.PubSub // replaced only by its own receiveLoop (renew), under b.mu: the loop reads it without
 	up     bool          // guarded by b.mu: every channel of it confirmed
 	everUp bool          // guarded by b.mu
 }
 
 type outMsg struct {
-	ch   string
-	buf  *bytebufferpool.ByteBuffer
-	node bool // a node channel: exactly one subscriber when all is well
+	t   *pubTarget
+	buf *bytebufferpool.ByteBuffer
 }
 
 // NewRedisBus builds a bus from cfg and rc and starts its goroutines. It
@@ -96,6 +98,7 @@ func NewRedisBus(cfg BusConfig, rc RedisConfig) (*RedisBus, error) {
 		addr:    addr,
 		keys:    keyspace{prefix: prefix},
 		timeout: timeout,
+		pub:     newPublisher(client, cluster),
 		queue:   make(chan outMsg, cfg.QueueSize),
 		pubDone: make(chan struct{}),
 		subs:    make(map[string]*redisSub),
@@ -106,7 +109,7 @@ func NewRedisBus(cfg BusConfig, rc RedisConfig) (*RedisBus, error) {
 	own := b.keys.channel(b.own)
 	c := &subConn{b: b, ps: b.mode.newPubSub(b.ctx, b.client)} // connects lazily, in receiveLoop
 	_ = b.mode.subscribe(b.ctx, c.ps, own)                     // a failure is retried by receiveLoop
-	b.subs[own] = newRedisSub(b.own, c)
+	b.addSub(own, newRedisSub(b.own, c))
 	b.conns = append(b.conns, c)
 	b.start(c.receiveLoop)
 	go b.publishLoop()
@@ -127,7 +130,7 @@ func (b *RedisBus) Publish(ch Channel, msg []byte) error {
 	if b.closed() {
 		return ErrClosed
 	}
-	full, err := b.channelName(ch)
+	t, err := b.target(ch)
 	if err != nil {
 		return err
 	}
@@ -137,7 +140,7 @@ func (b *RedisBus) Publish(ch Channel, msg []byte) error {
 		return err
 	}
 	select {
-	case b.queue <- outMsg{ch: full, buf: buf, node: ch != ClusterChannel}:
+	case b.queue <- outMsg{t: t, buf: buf}:
 		return nil
 	default:
 		bytebufferpool.Put(buf)
@@ -146,26 +149,26 @@ func (b *RedisBus) Publish(ch Channel, msg []byte) error {
 	}
 }
 
-// channelName maps ch to its Redis name once and caches it.
-func (b *RedisBus) channelName(ch Channel) (string, error) {
-	if v, ok := b.names.Load(ch); ok {
-		return v.(string), nil
+// target maps ch to its Redis name and publish commands, once.
+func (b *RedisBus) target(ch Channel) (*pubTarget, error) {
+	if v, ok := b.targets.Load(ch); ok {
+		return v.(*pubTarget), nil
 	}
 	if !validChannel(ch) {
-		return "", fmt.Errorf("%w: %q", ErrBadChannel, ch)
+		return nil, fmt.Errorf("%w: %q", ErrBadChannel, ch)
 	}
-	full := b.keys.channel(ch)
-	b.names.Store(ch, full)
-	return full, nil
+	v, _ := b.targets.LoadOrStore(ch, newPubTarget(b.keys.channel(ch), ch != ClusterChannel))
+	return v.(*pubTarget), nil
 }
 
 // Subscribe makes h the handler of ch and waits for Redis to confirm the
 // subscription, or for ctx.
 func (b *RedisBus) Subscribe(ctx context.Context, ch Channel, h Handler) error {
-	full, err := b.channelName(ch)
+	t, err := b.target(ch)
 	if err != nil {
 		return err
 	}
+	full := t.name
 	b.mu.Lock()
 	if b.closed() {
 		b.mu.Unlock()
@@ -178,7 +181,7 @@ func (b *RedisBus) Subscribe(ctx context.Context, ch Channel, h Handler) error {
 			c = b.conns[0]
 		}
 		s = newRedisSub(ch, c)
-		b.subs[full] = s
+		b.addSub(full, s)
 		b.connected = false
 		b.mu.Unlock()
 		if err := b.addChannel(ctx, s, full); err != nil {
@@ -196,6 +199,16 @@ func (b *RedisBus) Subscribe(ctx context.Context, ch Channel, h Handler) error {
 	case <-ctx.Done():
 		return fmt.Errorf("fanout: subscribe %s: %w (%v)", full, ErrNotConnected, b.Status().Err)
 	}
+}
+
+// addSub records a new channel in subs and publishes a new copy of it for
+// the receive loops, which then find a message's channel without taking
+// mu. Channels are only ever added, and rarely: a copy per addition is
+// cheaper than a lock per message. Callers hold mu (or own b, at start).
+func (b *RedisBus) addSub(full string, s *redisSub) {
+	b.subs[full] = s
+	routes := maps.Clone(b.subs)
+	b.routes.Store(&routes)
 }
 
 // addChannel subscribes a new channel: on one server on the shared

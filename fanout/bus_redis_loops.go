@@ -1,10 +1,7 @@
 package fanout
 
 import (
-	"context"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // publishLoop writes queued messages in pipelined batches. One goroutine
@@ -17,6 +14,7 @@ func (b *RedisBus) publishLoop() {
 		select {
 		case <-b.done:
 			b.drain(batch)
+			b.pub.close()
 			return
 		case m := <-b.queue:
 			batch = b.fill(append(batch[:0], m))
@@ -49,26 +47,26 @@ func (b *RedisBus) drain(batch []outMsg) {
 	}
 }
 
-// flush publishes batch in one pipeline and returns its buffers to the pool.
+// flush publishes batch in one round trip and returns its buffers to the
+// pool.
 func (b *RedisBus) flush(batch []outMsg) {
-	ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
-	pipe := b.client.Pipeline()
-	cmds := make([]*redis.IntCmd, len(batch))
-	for i, m := range batch {
-		cmds[i] = b.mode.publish(ctx, pipe, m.ch, m.buf.B)
+	p := b.pub
+	cmds := p.cmds[:0]
+	for _, m := range batch {
+		cmds = append(cmds, m.t.next(b.ctx, b.mode, m.buf.B))
 	}
+	p.cmds = cmds
 	start := time.Now()
-	_, err := pipe.Exec(ctx)
-	cancel()
+	err := p.exec(b.ctx, cmds, start)
 	if f := b.cfg.OnRoundTrip; f != nil {
 		f("publish", time.Since(start))
 	}
 	failed, unheard := 0, 0
 	for i, c := range cmds {
-		switch {
-		case c.Err() != nil:
+		switch n, cerr := c.(*pubCmd).Result(); {
+		case cerr != nil:
 			failed++
-		case batch[i].node && c.Val() == 0:
+		case batch[i].t.node && n == 0:
 			unheard++ // Redis says nobody received it
 		}
 	}
@@ -80,6 +78,7 @@ func (b *RedisBus) flush(batch []outMsg) {
 		b.reloadState() // a dead or moved shard: learn the new slot map
 	}
 	for i := range batch {
+		batch[i].t.release()
 		putBuf(batch[i].buf)
 		batch[i] = outMsg{}
 	}

@@ -20,6 +20,15 @@ type pubsubMode struct {
 	sharded bool
 }
 
+// publishName is the command that publishes: PUBLISH, or SPUBLISH to the
+// channel's shard.
+func (m pubsubMode) publishName() string {
+	if m.sharded {
+		return "spublish"
+	}
+	return "publish"
+}
+
 func (m pubsubMode) publish(ctx context.Context, p redis.Pipeliner, ch string, msg []byte) *redis.IntCmd {
 	if m.sharded {
 		return p.SPublish(ctx, ch, msg)

@@ -23,7 +23,7 @@ func (c *subConn) receiveLoop() {
 	wait := b.cfg.ReconnectMin
 	pinged := false
 	for !b.closed() {
-		msg, err := c.pubsub().ReceiveTimeout(b.ctx, b.cfg.IdlePing)
+		msg, err := c.ps.ReceiveTimeout(b.ctx, b.cfg.IdlePing)
 		switch {
 		case err == nil:
 			pinged = false
@@ -38,7 +38,7 @@ func (c *subConn) receiveLoop() {
 			return
 		case isTimeout(err) && !pinged:
 			pinged = true
-			if err := c.pubsub().Ping(b.ctx); err != nil {
+			if err := c.ps.Ping(b.ctx); err != nil {
 				c.lost(err, wait)
 			}
 		case isTimeout(err):
@@ -85,11 +85,11 @@ func (c *subConn) handle(msg any) replyKind {
 
 // deliver hands a message to its channel's handler, one handler at a time
 // across the bus's connections. The payload string is viewed as bytes
-// without a copy; handlers only read it.
+// without a copy; handlers only read it. On one server a single
+// receiveLoop delivers everything, which already makes handlers run one
+// at a time; only cluster mode, a loop per channel, needs dispMu.
 func (b *RedisBus) deliver(m *redis.Message) {
-	b.mu.Lock()
-	s := b.subs[m.Channel]
-	b.mu.Unlock()
+	s := (*b.routes.Load())[m.Channel]
 	if s == nil {
 		return
 	}
@@ -98,6 +98,10 @@ func (b *RedisBus) deliver(m *redis.Message) {
 		h = *p
 	}
 	msg := unsafe.Slice(unsafe.StringData(m.Payload), len(m.Payload))
+	if !b.mode.sharded {
+		b.disp.dispatch(s.ch, h, msg)
+		return
+	}
 	b.dispMu.Lock()
 	b.disp.dispatch(s.ch, h, msg)
 	b.dispMu.Unlock()
@@ -182,10 +186,4 @@ func (c *subConn) renew() {
 	b.mu.Unlock()
 	_ = old.Close()
 	_ = b.mode.subscribe(b.ctx, ps, chans...) // a failure is retried by receiveLoop
-}
-
-func (c *subConn) pubsub() *redis.PubSub {
-	c.b.mu.Lock()
-	defer c.b.mu.Unlock()
-	return c.ps
 }
