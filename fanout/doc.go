@@ -128,13 +128,16 @@
 // websocket the EVENT_FIELD of a JSON message). A namespace CONNECT or
 // DISCONNECT, or a MIRROR_EVENTS event, is a membership unit: it queues
 // behind what is held, and when it reaches the head of the queue — after
-// the home backend got everything sent before it — it is logged
+// the home backend got everything sent before it; a session's first one (a
+// Socket.IO CONNECT) already while the handshake's barrier is open, since
+// the peers queue it behind their mirror's dial and their ack covers both
+// (publishEarlyLocked) — it is logged
 // (memlog.go), published (KindConnect, KindDisconnect, KindReplay with the
 // session's next sequence number) and opens the barrier: it and everything
 // after it wait until every live peer not marked "missed" acked
 // (KindBarrierAck) that it wrote the packet to its mirror (and that the
-// backend answered a CONNECT, or answered an event with MIRROR_EVENT_REPLY
-// or had MirrorSettle to handle it), or until
+// backend answered a CONNECT, or answered an event with its ack or
+// MIRROR_EVENT_REPLY or had MirrorSettle to handle it), or until
 // BarrierTimeout, which marks the late peers missed (not waited for again
 // until any envelope from them arrives), counts them and sends them the
 // session's snapshot to repair a diverged mirror. Relayed frames wait at
