@@ -27,7 +27,8 @@
 # examples/socketio-chat and examples/loadtest/native, redis-server.
 #
 # Environment: LEVELS ("500 1000 2000 4000 6000"), PAIRS (200), DURATION
-# (10s), DRAIN (5s), MODES ("native sidecast single"), BASE_PORT (21100, below the ephemeral range),
+# (10s), DRAIN (5s), REPEAT (1: runs per mode and level; with more, the
+# modes take turns in alternating order and the summary gives medians), MODES ("native sidecast single"), BASE_PORT (21100, below the ephemeral range),
 # OUT (a temp folder: logs, results.tsv, JSON lines, profiles),
 # PROFILE_LEVEL (an offered rate at which sidecast node A's CPU profile is
 # taken during the run, written to $OUT/sidecast-a.cpu.pprof; empty = none),
@@ -49,6 +50,7 @@ PROFILE_LEVEL=${PROFILE_LEVEL:-}
 SIDECAST_ENV=${SIDECAST_ENV:-}
 ARTILLERY=${ARTILLERY:-}
 BASELINE_BIN=${BASELINE_BIN:-}
+REPEAT=${REPEAT:-1}
 OUT=${OUT:-$(mktemp -d -t sidecast-bench.XXXXXX)}
 mkdir -p "$OUT"
 CLK_TCK=$(getconf CLK_TCK)
@@ -186,7 +188,7 @@ measure() {
 	for spec in ${procs[$mode]}; do kinds+=("${spec%%:*}"); list+=("${spec#*:}"); done
 	for i in "${!list[@]}"; do before[i]=$(cpu_ticks "${list[i]}"); peak[i]=0; done
 	"$OUT/loadtest" -quiet -a "${entry_a[$mode]}" -b "${entry_b[$mode]}" -pairs "$PAIRS" -rate "$level" \
-		-duration "$DURATION" -drain "$DRAIN" >"$OUT/$mode-$level.json" 2>"$OUT/$mode-$level.err" &
+		-duration "$DURATION" -drain "$DRAIN" >"$OUT/$mode-$level-$run.json" 2>"$OUT/$mode-$level-$run.err" &
 	local lt=$!
 	if [ "$mode" = sidecast ] && [ "$level" = "$PROFILE_LEVEL" ]; then
 		(sleep 4; curl -s -H 'Authorization: Bearer bench' -o "$OUT/sidecast-a.cpu.pprof" \
@@ -197,10 +199,10 @@ measure() {
 	# join and drain.
 	local s0=() s1=() tick=0
 	while kill -0 "$lt" 2>/dev/null; do
-		if [ ${#s0[@]} -eq 0 ] && grep -q 'phase send' "$OUT/$mode-$level.err"; then
+		if [ ${#s0[@]} -eq 0 ] && grep -q 'phase send' "$OUT/$mode-$level-$run.err"; then
 			for i in "${!list[@]}"; do s0[i]=$(cpu_ticks "${list[i]}"); done
 		fi
-		if [ ${#s1[@]} -eq 0 ] && grep -q 'phase drain' "$OUT/$mode-$level.err"; then
+		if [ ${#s1[@]} -eq 0 ] && grep -q 'phase drain' "$OUT/$mode-$level-$run.err"; then
 			for i in "${!list[@]}"; do s1[i]=$(cpu_ticks "${list[i]}"); done
 		fi
 		if [ $((tick % 5)) -eq 0 ]; then
@@ -216,8 +218,8 @@ measure() {
 	if [ ${#s1[@]} -eq 0 ]; then
 		for i in "${!list[@]}"; do s1[i]=$(cpu_ticks "${list[i]}"); done
 	fi
-	wait "$lt" || { echo "bench: loadtest failed for $mode at $level:" >&2; cat "$OUT/$mode-$level.err" >&2; return 0; }
-	local json; json=$(cat "$OUT/$mode-$level.json")
+	wait "$lt" || { echo "bench: loadtest failed for $mode at $level:" >&2; cat "$OUT/$mode-$level-$run.err" >&2; return 0; }
+	local json; json=$(cat "$OUT/$mode-$level-$run.json")
 	declare -A cpu=([backend]=0 [sidecast]=0 [redis]=0) rss=([backend]=0 [sidecast]=0 [redis]=0)
 	local send_all=0 send_sc=0
 	for i in "${!list[@]}"; do
@@ -234,17 +236,22 @@ measure() {
 		-v mx="$(field max <<<"$json")" -v lost="$(field lost <<<"$json")" -v dup="$(field duplicated <<<"$json")" \
 		-v setup="$(field connectJoinMs <<<"$json")" -v hz="$CLK_TCK" -v sent="$sent" \
 		-v cb="${cpu[backend]}" -v cs="${cpu[sidecast]}" -v cr="${cpu[redis]}" -v cl="$(field cpuS <<<"$json")" \
-		-v rb="${rss[backend]}" -v rs="${rss[sidecast]}" -v sa="$send_all" -v ss="$send_sc" 'BEGIN {
+		-v rb="${rss[backend]}" -v rs="${rss[sidecast]}" -v sa="$send_all" -v ss="$send_sc" -v run="$run" 'BEGIN {
 		us = (sent > 0 && ss > 0) ? ss / hz / sent * 1e6 : 0
-		printf "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t%.1f\t%.1f\n",
-			m, l, sr, dr, p50, p99, p999, mx, lost, dup, setup, cb/hz, cs/hz, cr/hz, (cb+cs+cr)/hz, sa/hz, cl, rb/1024, rs/1024, us
+		printf "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t%.1f\t%.1f\t%d\n",
+			m, l, sr, dr, p50, p99, p999, mx, lost, dup, setup, cb/hz, cs/hz, cr/hz, (cb+cs+cr)/hz, sa/hz, cl, rb/1024, rs/1024, us, run
 	}' >>"$results"
 	tail -n 1 "$results" >&2
 }
 
 echo "bench: $PAIRS pairs, $DURATION per run, levels $LEVELS, modes $MODES; load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+reversed=$(printf '%s\n' $MODES | tac | tr '\n' ' ')
 for level in $LEVELS; do
-	for mode in $MODES; do measure "$mode" "$level"; done
+	for run in $(seq "$REPEAT"); do
+		order=$MODES
+		[ $((run % 2)) -eq 0 ] && order=$reversed
+		for mode in $order; do measure "$mode" "$level"; done
+	done
 done
 
 # artillery NODE URL: the reference guide's scenario against one sidecast node.
@@ -268,27 +275,34 @@ fi
 echo
 column -t -s $'\t' "$results"
 echo
-# Ratios sidecast/native: per level (deliv/s, p99, total CPU), then the
-# saturation throughput (best deliv/s over the levels) and the median
-# connect+join time.
-awk -F'\t' -v levels="$LEVELS" 'NR > 1 { k = $1 SUBSEP $2; d[k] = $4; p[k] = $6; c[k] = $15; sc[k] = $16; s[$1] = s[$1] " " $11
-		if ($4 > best[$1]) best[$1] = $4 }
+# Medians over the runs of each mode and level, then the ratios
+# sidecast/native per level (deliv/s, p99, total CPU), the saturation
+# throughput (best median deliv/s over the levels) and the median
+# connect+join time; the same against the baseline when it ran.
+awk -F'\t' -v levels="$LEVELS" -v modes="$MODES" 'NR > 1 { k = $1 SUBSEP $2
+		d[k] = d[k] " " $4; p5[k] = p5[k] " " $5; p[k] = p[k] " " $6; c[k] = c[k] " " $15; sc[k] = sc[k] " " $16
+		us[k] = us[k] " " $20; s[$1] = s[$1] " " $11; ran[$1] = 1 }
 	function med(str,   a, n, i, j, t) { n = split(str, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-		return n ? a[int((n + 1) / 2)] : 0 }
+		return n ? (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) : 0 }
 	function r(x, y) { return y > 0 ? sprintf("%.2f", x / y) : "-" }
+	function ratios(x, y,   i, l, a, b) {
+		print "ratios " x "/" y " of the medians (deliv/s higher is better; p99 and CPU lower is better)"
+		printf "%-8s %8s %8s %8s %9s\n", "offered", "deliv/s", "p99", "cpu", "send_cpu"
+		for (i = 1; i <= nl; i++) { l = ls[i]; a = x SUBSEP l; b = y SUBSEP l
+			printf "%-8s %8s %8s %8s %9s\n", l, r(med(d[a]), med(d[b])), r(med(p[a]), med(p[b])), r(med(c[a]), med(c[b])), r(med(sc[a]), med(sc[b])) }
+		printf "connect+join of all clients, median ms: %s %s %s %s  ratio %s\n", y, med(s[y]), x, med(s[x]), r(med(s[x]), med(s[y]))
+	}
 	END {
-		print "ratios sidecast/native (deliv/s higher is better; p99 and CPU lower is better)"
-		printf "%-8s %8s %8s %8s %9s\n", "offered", "deliv/s", "p99", "cpu", "send_cpu"
-		n = split(levels, ls, " ")
-		for (i = 1; i <= n; i++) { l = ls[i]; a = "sidecast" SUBSEP l; b = "native" SUBSEP l
-			printf "%-8s %8s %8s %8s %9s\n", l, r(d[a], d[b]), r(p[a], p[b]), r(c[a], c[b]), r(sc[a], sc[b]) }
-		printf "saturation deliv/s: native %.0f sidecast %.0f single %.0f  ratio %s\n", best["native"], best["sidecast"], best["single"], r(best["sidecast"], best["native"])
-		printf "connect+join of all clients, median ms: native %s sidecast %s single %s  ratio %s\n", med(s["native"]), med(s["sidecast"]), med(s["single"]), r(med(s["sidecast"]), med(s["native"]))
-		if (!("baseline" in s)) exit
-		print "ratios sidecast/baseline (the change against BASELINE_BIN)"
-		printf "%-8s %8s %8s %8s %9s\n", "offered", "deliv/s", "p99", "cpu", "send_cpu"
-		for (i = 1; i <= n; i++) { l = ls[i]; a = "sidecast" SUBSEP l; b = "baseline" SUBSEP l
-			printf "%-8s %8s %8s %8s %9s\n", l, r(d[a], d[b]), r(p[a], p[b]), r(c[a], c[b]), r(sc[a], sc[b]) }
-		printf "connect+join of all clients, median ms: baseline %s sidecast %s  ratio %s\n", med(s["baseline"]), med(s["sidecast"]), r(med(s["sidecast"]), med(s["baseline"]))
+		nl = split(levels, ls, " "); nm = split(modes, ms, " ")
+		print "medians per mode and level"
+		printf "%-9s %8s %8s %7s %7s %8s %9s %10s\n", "mode", "offered", "deliv/s", "p50ms", "p99ms", "cpu_s", "send_cpu", "sc_us/msg"
+		for (i = 1; i <= nl; i++) for (j = 1; j <= nm; j++) { k = ms[j] SUBSEP ls[i]; if (!(k in d)) continue
+			printf "%-9s %8s %8.0f %7.2f %7.2f %8.2f %9.2f %10.1f\n", ms[j], ls[i], med(d[k]), med(p5[k]), med(p[k]), med(c[k]), med(sc[k]), med(us[k])
+			if (med(d[k]) > best[ms[j]]) best[ms[j]] = med(d[k]) }
+		if ("native" in ran && "sidecast" in ran) {
+			ratios("sidecast", "native")
+			printf "saturation deliv/s: native %.0f sidecast %.0f single %.0f  ratio %s\n", best["native"], best["sidecast"], best["single"], r(best["sidecast"], best["native"])
+		}
+		if ("baseline" in ran && "sidecast" in ran) ratios("sidecast", "baseline")
 	}' "$results"
 echo "bench: results and logs in $OUT" >&2
