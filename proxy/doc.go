@@ -36,13 +36,15 @@
 //
 // # Data flow and goroutines
 //
-// Both legs' sockets are registered one-shot in a netpoll.Poller. When a socket
-// is ready, one poller worker calls the leg's Ready: it borrows a read buffer
-// from a pool, reads until EAGAIN (bounded per event), lets the wsframe.Decoder
-// parse whole messages in place, relays each to the peer's write queue, answers
-// pings itself, flushes the peer once per batch, returns the buffer and
-// re-arms. Writes never block: a queue that cannot be written right away arms
-// its leg for writability, and a queue that would pass WriteQueueBytes closes
+// Both legs' sockets are registered in a netpoll.Poller, which reports each
+// change of readiness once. When a socket is ready, one poller worker calls
+// the leg's Ready: it borrows a read buffer from a pool, reads until EAGAIN or
+// a short read (bounded per event: the rest is handed back to the poller),
+// lets the wsframe.Decoder parse whole messages in place, relays each to the
+// peer's write queue, answers pings itself, flushes the peer once per batch
+// and returns the buffer; no system call re-arms it. Writes never block: a
+// queue that cannot be written right away adds write interest to its leg
+// until it is empty again, and a queue that would pass WriteQueueBytes closes
 // that slow side with 1008 (counted). So an idle session parks no goroutine and
 // holds no buffer: only its two sockets and two small structs.
 //

@@ -24,7 +24,8 @@ const (
 )
 
 // maxReadsPerReady bounds the reads one readiness event may do, so one busy
-// connection cannot hold a worker; level-triggered re-arming brings it back.
+// connection cannot hold a worker: Ready hands the rest back to the poller,
+// which reports it again behind the connections already waiting.
 const maxReadsPerReady = 8
 
 // scratchPool holds the read buffers workers borrow while serving a leg, so an
@@ -128,60 +129,92 @@ func (l *wsLeg) register(buffered []byte) error {
 	return nil
 }
 
-// Ready serves one readiness event.
-func (l *wsLeg) Ready(ev netpoll.Event) {
+// Ready serves one readiness event. The poller reports readiness once per
+// change, so it reads until the socket is empty, or returns EventRead when it
+// stopped before that.
+func (l *wsLeg) Ready(ev netpoll.Event) netpoll.Event {
 	l.rmu.Lock()
 	defer l.rmu.Unlock()
 	if l.isDraining() {
-		l.drainReady()
-		return
+		return l.drainReady()
 	}
 	if ev&netpoll.EventWrite != 0 {
 		if err := l.Flush(); err != nil {
 			l.s.onLost(l)
-			return
+			return 0
 		}
 	}
-	if ev&netpoll.EventRead != 0 && !l.isClosing() {
-		if !l.readReady() {
-			return
+	var unserved netpoll.Event
+	switch {
+	case ev&netpoll.EventRead == 0:
+	case l.isClosing():
+		// A closing leg reads nothing until its close frame is out; if it
+		// started draining since the check above, the input must not wait
+		// for an edge that already passed.
+		unserved = netpoll.EventRead
+	default:
+		var ok bool
+		if unserved, ok = l.readReady(ev); !ok {
+			return 0
 		}
 	}
-	l.rearm()
+	if err := l.settle(); err != nil {
+		l.s.onLost(l)
+		return 0
+	}
+	return unserved
+}
+
+// settle writes what the leg queued for itself while reading (pongs: no
+// other flush covers them, and a socket that stayed writable gives no new
+// edge), then tells the poller which events the leg wants now.
+func (l *wsLeg) settle() error {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if l.out != nil && !l.wantOut && !l.closed {
+		if err := l.flushLocked(); err != nil {
+			return err
+		}
+	}
+	l.armLocked()
+	return nil
 }
 
 // readReady reads what the socket holds and relays it; false means the
 // session is ending.
-func (l *wsLeg) readReady() bool {
+func (l *wsLeg) readReady(ev netpoll.Event) (netpoll.Event, bool) {
 	bp := scratchPool.Get().(*[]byte)
 	l.rbuf = *bp
-	ok := l.readLoop()
+	unserved, ok := l.readLoop(ev)
 	l.rbuf = nil
 	scratchPool.Put(bp)
-	return ok
+	return unserved, ok
 }
 
-func (l *wsLeg) readLoop() bool {
+// readLoop reads until EAGAIN or a short read; a short read proves the
+// socket empty unless the peer hung up, when its EOF may follow the data.
+func (l *wsLeg) readLoop(ev netpoll.Event) (netpoll.Event, bool) {
 	for range maxReadsPerReady {
 		if err := l.rc.Read(l.readFn); err != nil {
 			l.s.onLost(l)
-			return false
+			return 0, false
 		}
 		n, err := l.rn, l.rerr
 		if n > 0 && !l.consume(l.rbuf[:n]) {
-			return false
+			return 0, false
 		}
 		switch {
-		case err == unix.EAGAIN || err == unix.EINTR:
-			return true
+		case err == unix.EAGAIN:
+			return 0, true
+		case err == unix.EINTR:
 		case err != nil || n <= 0:
 			l.s.onLost(l)
-			return false
-		case n < len(l.rbuf):
-			return true
+			return 0, false
+		case n < len(l.rbuf) && ev&netpoll.EventHup == 0:
+			return 0, true
 		}
 	}
-	return true
+	return netpoll.EventRead, true
 }
 
 // consume decodes p, relays its messages and flushes them to the peer.
@@ -228,37 +261,39 @@ func (l *wsLeg) OnControl(op ws.OpCode, p []byte) error {
 
 // drainReady discards what a lingering leg's peer still sends and closes the
 // socket at its EOF.
-func (l *wsLeg) drainReady() {
+func (l *wsLeg) drainReady() netpoll.Event {
 	bp := scratchPool.Get().(*[]byte)
 	l.rbuf = *bp
-	eof := l.discard()
+	eof, unserved := l.discard()
 	l.rbuf = nil
 	scratchPool.Put(bp)
 	if eof {
 		l.forceClose()
-		return
+		return 0
 	}
 	l.rearm()
+	return unserved
 }
 
-// discard reads until EAGAIN, dropping messages; true means the peer is done:
+// discard reads until EAGAIN, dropping messages; eof means the peer is done:
 // its close frame arrived, or EOF, or an error.
-func (l *wsLeg) discard() bool {
+func (l *wsLeg) discard() (eof bool, unserved netpoll.Event) {
 	for range maxReadsPerReady {
 		if err := l.rc.Read(l.readFn); err != nil {
-			return true
+			return true, 0
 		}
 		if l.rn > 0 && l.closeFrameIn(l.rbuf[:l.rn]) {
-			return true
+			return true, 0
 		}
 		switch {
-		case l.rerr == unix.EAGAIN || l.rerr == unix.EINTR:
-			return false
+		case l.rerr == unix.EAGAIN:
+			return false, 0
+		case l.rerr == unix.EINTR:
 		case l.rerr != nil || l.rn <= 0:
-			return true
+			return true, 0
 		}
 	}
-	return false
+	return false, netpoll.EventRead
 }
 
 // closeFrameIn reports whether p holds the peer's close frame. Once the
@@ -301,7 +336,9 @@ func (l *wsLeg) isClosing() bool {
 	return l.closing || l.closed
 }
 
-// rearm asks the poller for the next event this leg wants.
+// rearm tells the poller which events this leg wants now; that costs a
+// system call only when they changed (write interest comes and goes with a
+// queue the socket would not take at once).
 func (l *wsLeg) rearm() {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
@@ -312,9 +349,7 @@ func (l *wsLeg) armLocked() {
 	if l.closed || !l.registered {
 		return
 	}
-	if ev := l.interestLocked(); ev != 0 {
-		_ = l.srv.poller.Arm(l.key, ev)
-	}
+	_ = l.srv.poller.Arm(l.key, l.interestLocked())
 }
 
 // interestLocked: read unless closing (a closing leg ignores what it is sent)

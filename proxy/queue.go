@@ -93,9 +93,14 @@ func (l *wsLeg) flushLocked() error {
 		bytebufferpool.Put(l.out)
 		l.out, l.off = nil, 0
 	}
+	wasOut := l.wantOut
 	l.wantOut = false
-	if l.closing {
-		l.lingerLocked()
+	switch {
+	case l.closing:
+		l.lingerLocked() // sets the interest of a draining leg
+	case wasOut:
+		// Drop write interest now: kept, it would wake this leg for nothing.
+		l.armLocked()
 	}
 	return nil
 }

@@ -5,18 +5,28 @@ import "runtime"
 // Event is a set of readiness conditions.
 type Event uint32
 
-// Readiness conditions. EventHup means the peer hung up or the socket has an
-// error; a handler learns which by reading or writing.
+// Readiness conditions. EventHup means the peer hung up (at least for its
+// writing side) or the socket has an error; a handler learns which by reading
+// or writing. It comes with EventRead, and with EventWrite for an error.
 const (
 	EventRead Event = 1 << iota
 	EventWrite
 	EventHup
 )
 
-// Handler is called by a worker when its connection is ready. It must not block
-// on the network: it reads and writes until EAGAIN, then re-arms.
+// Handler is called by a worker when its connection became ready. It must not
+// block on the network.
+//
+// Readiness is reported once per change, not while it lasts, so Ready must
+// use up what it was told: read until EAGAIN, or until a read returns fewer
+// bytes than asked (on a stream socket that proves the receive queue was
+// empty; not when ev has EventHup, where the end of the stream may sit behind
+// the data), and write until EAGAIN or nothing is left. A handler that stops
+// early on purpose, so that one busy connection cannot hold a worker, returns
+// the conditions it left unserved; the poller reports them again once they
+// still hold, behind the connections already waiting. Otherwise it returns 0.
 type Handler interface {
-	Ready(ev Event)
+	Ready(ev Event) (unserved Event)
 }
 
 // Key names one registration.
@@ -28,7 +38,9 @@ type Key struct {
 // Config tunes a Poller. The zero value is useful.
 type Config struct {
 	// Workers is the number of goroutines serving ready connections; 0 means
-	// max(4, GOMAXPROCS).
+	// max(4, GOMAXPROCS). On Linux the goroutine waiting for readiness
+	// serves the last connection of each burst too, so up to Workers+1
+	// handlers run at once.
 	Workers int
 	// QueueSize bounds the ready connections waiting for a worker; 0 means 64
 	// per worker. The waiter blocks while the queue is full.
@@ -53,10 +65,4 @@ func (c Config) queueSize() int {
 		return c.QueueSize
 	}
 	return 64 * c.workers()
-}
-
-// work is one ready connection on its way to a worker.
-type work struct {
-	h  Handler
-	ev Event
 }

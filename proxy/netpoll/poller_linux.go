@@ -19,8 +19,8 @@ type Poller struct {
 	cfg    Config
 	epfd   int
 	stopfd int
-	tab    table
-	work   chan work
+	tab    table[reg]
+	work   chan *reg
 	// busy counts the events of the current bursts not yet served; the
 	// worker that brings it to zero calls OnIdle.
 	busy atomic.Int64
@@ -45,7 +45,7 @@ func New(cfg Config) (*Poller, error) {
 		unix.Close(stopfd)
 		return nil, fmt.Errorf("netpoll: register eventfd: %w", err)
 	}
-	p := &Poller{cfg: cfg, epfd: epfd, stopfd: stopfd, work: make(chan work, cfg.queueSize())}
+	p := &Poller{cfg: cfg, epfd: epfd, stopfd: stopfd, work: make(chan *reg, cfg.queueSize())}
 	p.wg.Add(1 + cfg.workers())
 	go p.waitLoop()
 	for range cfg.workers() {
@@ -54,41 +54,69 @@ func New(cfg Config) (*Poller, error) {
 	return p, nil
 }
 
-// Add registers conn with h and arms it for ev. h may be called before Add
+// Add registers conn with h, interested in ev. h may be called before Add
 // returns, so it must be ready to serve.
 func (p *Poller) Add(conn syscall.Conn, ev Event, h Handler) (Key, error) {
 	fd, err := rawFD(conn)
 	if err != nil {
 		return Key{}, err
 	}
-	k, err := p.tab.add(fd, h)
+	r := &reg{h: h, interest: ev}
+	r.mu.Lock() // before the table publishes r, so Arm and Remove wait for the add
+	defer r.mu.Unlock()
+	k, err := p.tab.add(fd, r)
 	if err != nil {
 		return Key{}, err
 	}
+	r.key = k
 	e := epollEvent(k, ev)
 	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &e); err != nil {
+		r.dead = true
 		p.tab.remove(k)
 		return Key{}, fmt.Errorf("netpoll: epoll_ctl add fd %d: %w", fd, err)
 	}
 	return k, nil
 }
 
-// Arm re-arms a registration for ev after its handler ran.
+// Arm sets the conditions k is interested in. It costs a system call only
+// when they change, and then reports k at once if it is ready for them: a
+// condition added while it already holds is not missed.
 func (p *Poller) Arm(k Key, ev Event) error {
-	p.tab.mu.RLock()
-	defer p.tab.mu.RUnlock()
-	if err := p.tab.liveLocked(k); err != nil {
+	r, err := p.tab.get(k)
+	if err != nil {
 		return err
 	}
-	e := epollEvent(k, ev)
-	return unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, int(k.fd), &e)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.dead {
+		return ErrStale
+	}
+	if r.interest == ev {
+		return nil
+	}
+	r.interest = ev
+	return p.modLocked(r)
+}
+
+// modLocked hands r's interest to epoll again, which also reports r if it is
+// ready for it now; r.mu must be held and r live.
+func (p *Poller) modLocked(r *reg) error {
+	e := epollEvent(r.key, r.interest)
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, int(r.key.fd), &e); err != nil {
+		return fmt.Errorf("netpoll: epoll_ctl mod fd %d: %w", r.key.fd, err)
+	}
+	return nil
 }
 
 // Remove unregisters k. Call it before closing the connection.
 func (p *Poller) Remove(k Key) error {
-	if !p.tab.remove(k) {
+	r := p.tab.remove(k)
+	if r == nil {
 		return ErrStale
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.dead = true
 	// ENOENT/EBADF mean the kernel already dropped it with the fd.
 	_ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(k.fd), nil)
 	return nil
@@ -110,54 +138,10 @@ func (p *Poller) shutdown() {
 	unix.Close(p.stopfd)
 }
 
-// waitLoop owns epoll_wait and feeds the work queue; it closes the queue on stop.
-func (p *Poller) waitLoop() {
-	defer p.wg.Done()
-	defer close(p.work)
-	events := make([]unix.EpollEvent, 256)
-	for {
-		n, err := unix.EpollWait(p.epfd, events, -1)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return
-		}
-		// The whole burst is counted before any of it is served, so OnIdle
-		// runs once the last event of it is done, not between two of them.
-		p.busy.Add(int64(n))
-		for i := range events[:n] {
-			e := &events[i]
-			if e.Fd == stopData {
-				return
-			}
-			if h := p.tab.lookup(e.Fd, uint32(e.Pad)); h != nil {
-				p.work <- work{h: h, ev: fromEpoll(e.Events)}
-			} else {
-				p.served()
-			}
-		}
-	}
-}
-
-// workLoop serves ready connections until the queue closes.
-func (p *Poller) workLoop() {
-	defer p.wg.Done()
-	for w := range p.work {
-		w.h.Ready(w.ev)
-		p.served()
-	}
-}
-
-// served marks one event of a burst served and calls OnIdle after the last.
-func (p *Poller) served() {
-	if p.busy.Add(-1) == 0 && p.cfg.OnIdle != nil {
-		p.cfg.OnIdle()
-	}
-}
-
+// epollEvent is edge-triggered: epoll reports each change of readiness once,
+// so serving a connection needs no system call to re-arm it.
 func epollEvent(k Key, ev Event) unix.EpollEvent {
-	var e uint32 = unix.EPOLLONESHOT | unix.EPOLLRDHUP
+	var e uint32 = unix.EPOLLET | unix.EPOLLRDHUP
 	if ev&EventRead != 0 {
 		e |= unix.EPOLLIN
 	}
@@ -169,8 +153,11 @@ func epollEvent(k Key, ev Event) unix.EpollEvent {
 
 func fromEpoll(e uint32) Event {
 	var ev Event
-	if e&(unix.EPOLLIN|unix.EPOLLRDHUP) != 0 {
+	if e&unix.EPOLLIN != 0 {
 		ev |= EventRead
+	}
+	if e&unix.EPOLLRDHUP != 0 {
+		ev |= EventRead | EventHup
 	}
 	if e&unix.EPOLLOUT != 0 {
 		ev |= EventWrite

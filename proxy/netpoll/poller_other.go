@@ -18,16 +18,16 @@ import (
 // poller, so an interest added while the other direction is waiting is never
 // missed. They wait on a duplicate of the connection's descriptor: a RawConn
 // holds its descriptor's read or write lock while it waits, which would block
-// the owner's own reads and writes on the original. A per-registration mutex keeps handler calls one at a time, and a
-// semaphore bounds how many handlers run at once, as the Linux worker pool
-// does. Spurious events are possible; handlers treat EAGAIN as "wait again".
+// the owner's own reads and writes on the original. A per-registration mutex
+// keeps handler calls one at a time, and a semaphore bounds how many handlers
+// run at once, as the Linux worker pool does. A waiter checks readiness
+// level-triggered, so a condition a handler left unserved is simply reported
+// again. Spurious events are possible; handlers treat EAGAIN as "wait again".
 type Poller struct {
 	cfg  Config
 	busy atomic.Int64 // handlers running; the last to finish calls OnIdle
-	tab  table
+	tab  table[registration]
 	sem  chan struct{}
-	mu   sync.Mutex
-	regs map[Key]*registration
 	wg   sync.WaitGroup
 	once sync.Once
 }
@@ -38,7 +38,8 @@ type registration struct {
 	dup   net.Conn        // same socket, its own descriptor; closed by Remove
 	rc    syscall.RawConn // the duplicate's
 	h     Handler
-	hmu   sync.Mutex // one handler call at a time
+	hmu   sync.Mutex    // one handler call at a time
+	want  atomic.Uint32 // the Events the owner is interested in (Arm)
 	read  *waiter
 	write *waiter
 	stop  chan struct{}
@@ -56,10 +57,10 @@ type waiter struct {
 
 // New returns a fallback Poller.
 func New(cfg Config) (*Poller, error) {
-	return &Poller{cfg: cfg, sem: make(chan struct{}, cfg.workers()), regs: make(map[Key]*registration)}, nil
+	return &Poller{cfg: cfg, sem: make(chan struct{}, cfg.workers())}, nil
 }
 
-// Add registers conn with h and arms it for ev.
+// Add registers conn with h, interested in ev.
 func (p *Poller) Add(conn syscall.Conn, ev Event, h Handler) (Key, error) {
 	fd, err := rawFD(conn)
 	if err != nil {
@@ -69,17 +70,14 @@ func (p *Poller) Add(conn syscall.Conn, ev Event, h Handler) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
-	k, err := p.tab.add(fd, h)
+	r := &registration{p: p, dup: dup, rc: rc, h: h, stop: make(chan struct{})}
+	r.read = newWaiter(r, EventRead, unix.POLLIN)
+	r.write = newWaiter(r, EventWrite, unix.POLLOUT)
+	k, err := p.tab.add(fd, r)
 	if err != nil {
 		dup.Close()
 		return Key{}, err
 	}
-	r := &registration{p: p, dup: dup, rc: rc, h: h, stop: make(chan struct{})}
-	r.read = newWaiter(r, EventRead, unix.POLLIN)
-	r.write = newWaiter(r, EventWrite, unix.POLLOUT)
-	p.mu.Lock()
-	p.regs[k] = r
-	p.mu.Unlock()
 	r.arm(ev)
 	p.wg.Add(2)
 	go r.read.waitLoop()
@@ -114,19 +112,20 @@ func newWaiter(r *registration, ev Event, events int16) *waiter {
 	return w
 }
 
-// Arm re-arms a registration for ev after its handler ran.
+// Arm sets the conditions k is interested in.
 func (p *Poller) Arm(k Key, ev Event) error {
-	p.mu.Lock()
-	r := p.regs[k]
-	p.mu.Unlock()
-	if r == nil {
-		return ErrStale
+	r, err := p.tab.get(k)
+	if err != nil {
+		return err
 	}
 	r.arm(ev)
 	return nil
 }
 
+// arm records the interest and wakes the waiters it concerns; a waiter whose
+// direction is not wanted waits for its next signal instead of for readiness.
 func (r *registration) arm(ev Event) {
+	r.want.Store(uint32(ev))
 	if ev&EventRead != 0 {
 		signal(r.read.arm)
 	}
@@ -144,11 +143,8 @@ func signal(c chan struct{}) {
 
 // Remove unregisters k and ends its waiters.
 func (p *Poller) Remove(k Key) error {
-	p.mu.Lock()
-	r := p.regs[k]
-	delete(p.regs, k)
-	p.mu.Unlock()
-	if r == nil || !p.tab.remove(k) {
+	r := p.tab.remove(k)
+	if r == nil {
 		return ErrStale
 	}
 	r.end()
@@ -169,25 +165,25 @@ func (p *Poller) Close() error {
 }
 
 func (p *Poller) shutdown() {
-	p.tab.close()
-	p.mu.Lock()
-	for k, r := range p.regs {
+	for _, r := range p.tab.close() {
 		r.end()
-		delete(p.regs, k)
 	}
-	p.mu.Unlock()
 	p.wg.Wait()
 }
 
-// waitLoop waits for each arming, then for readiness, then runs the handler.
+// waitLoop waits, while its direction is wanted, for readiness and runs the
+// handler; while it is not wanted, for the next Arm.
 func (w *waiter) waitLoop() {
 	r := w.r
 	defer r.p.wg.Done()
 	for {
-		select {
-		case <-r.stop:
-			return
-		case <-w.arm:
+		if Event(r.want.Load())&w.ev == 0 {
+			select {
+			case <-r.stop:
+				return
+			case <-w.arm:
+			}
+			continue
 		}
 		ev, closed := w.wait()
 		if !r.serve(ev) || closed {

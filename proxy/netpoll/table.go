@@ -3,78 +3,94 @@ package netpoll
 import "sync"
 
 // table maps a descriptor to its live registration. Generations make keys of
-// closed registrations stale even when the kernel reuses the fd.
-type table struct {
+// closed registrations stale even when the kernel reuses the fd. Each
+// registration is its own object, so a worker still finishing a removed one
+// never touches the registration that reused its descriptor.
+type table[R any] struct {
 	mu      sync.RWMutex
-	entries []entry
+	entries []slot[R]
 	closed  bool
 }
 
-type entry struct {
-	h   Handler
+type slot[R any] struct {
+	r   *R
 	gen uint32
 }
 
-// add records h for fd and returns its key.
-func (t *table) add(fd int, h Handler) (Key, error) {
+// add records r for fd and returns its key.
+func (t *table[R]) add(fd int, r *R) (Key, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
 		return Key{}, ErrClosed
 	}
 	if fd >= len(t.entries) {
-		grown := make([]entry, max(fd+1, 2*len(t.entries), 64))
+		grown := make([]slot[R], max(fd+1, 2*len(t.entries), 64))
 		copy(grown, t.entries)
 		t.entries = grown
 	}
 	e := &t.entries[fd]
 	e.gen++
-	e.h = h
+	e.r = r
 	return Key{fd: int32(fd), gen: e.gen}, nil
 }
 
-// lookup returns the handler of a live registration, or nil.
-func (t *table) lookup(fd int32, gen uint32) Handler {
+// lookup returns the live registration of fd with generation gen, or nil.
+func (t *table[R]) lookup(fd int32, gen uint32) *R {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if int(fd) >= len(t.entries) || fd < 0 {
+	if fd < 0 || int(fd) >= len(t.entries) {
 		return nil
 	}
 	if e := t.entries[fd]; e.gen == gen {
-		return e.h
+		return e.r
 	}
 	return nil
 }
 
-// liveLocked reports whether k is a live registration; t.mu must be held.
-func (t *table) liveLocked(k Key) error {
+// get returns the live registration of k.
+func (t *table[R]) get(k Key) (*R, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
 	switch {
 	case t.closed:
-		return ErrClosed
+		return nil, ErrClosed
 	case k.fd < 0 || int(k.fd) >= len(t.entries):
-		return ErrStale
-	case t.entries[k.fd].gen != k.gen || t.entries[k.fd].h == nil:
-		return ErrStale
+		return nil, ErrStale
 	}
-	return nil
+	if e := t.entries[k.fd]; e.gen == k.gen && e.r != nil {
+		return e.r, nil
+	}
+	return nil, ErrStale
 }
 
-// remove forgets k and reports whether it was live.
-func (t *table) remove(k Key) bool {
+// remove forgets k and returns its registration, or nil if it was not live.
+func (t *table[R]) remove(k Key) *R {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if int(k.fd) >= len(t.entries) || t.entries[k.fd].gen != k.gen || t.entries[k.fd].h == nil {
-		return false
+	if k.fd < 0 || int(k.fd) >= len(t.entries) {
+		return nil
 	}
-	t.entries[k.fd].h = nil
-	return true
+	e := &t.entries[k.fd]
+	if e.gen != k.gen || e.r == nil {
+		return nil
+	}
+	r := e.r
+	e.r = nil
+	return r
 }
 
-// close marks the table closed; it reports false if it already was.
-func (t *table) close() bool {
+// close marks the table closed and hands over the registrations still live.
+func (t *table[R]) close() []*R {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	was := t.closed
 	t.closed = true
-	return !was
+	var live []*R
+	for i := range t.entries {
+		if r := t.entries[i].r; r != nil {
+			live = append(live, r)
+			t.entries[i].r = nil
+		}
+	}
+	return live
 }
