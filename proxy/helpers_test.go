@@ -7,11 +7,13 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+	"golang.org/x/sys/unix"
 
 	"github.com/sidecast/sidecast/proxy/wsframe"
 )
@@ -43,6 +45,36 @@ func wsURL(httpURL, path string) string {
 func dial(t *testing.T, base, path string) net.Conn {
 	t.Helper()
 	conn, br, _, err := ws.Dial(context.Background(), wsURL(base, path))
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	if br != nil {
+		t.Fatal("unexpected read-ahead after the handshake")
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// dialSmallReadBuffer dials like dial with the client's receive buffer set
+// to size before it connects. Shrinking it after the handshake would leave
+// the proxy a window larger than the buffer: the client's kernel then drops
+// segments that carry its ACKs too, and both sides stall in retransmission
+// back-off instead of showing the proxy a client that does not read.
+func dialSmallReadBuffer(t *testing.T, base, path string, size int) net.Conn {
+	t.Helper()
+	d := ws.Dialer{NetDial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nd := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+			var serr error
+			if err := rc.Control(func(fd uintptr) {
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, size)
+			}); err != nil {
+				return err
+			}
+			return serr
+		}}
+		return nd.DialContext(ctx, network, addr)
+	}}
+	conn, br, _, err := d.Dial(context.Background(), wsURL(base, path))
 	if err != nil {
 		t.Fatalf("dial %s: %v", path, err)
 	}
