@@ -78,6 +78,9 @@ func (co *coalescer) add(sid []byte, u proxy.Unit) {
 	}
 }
 
+// IdlePending implements proxy.IdleFlusher: some coalescer holds frames.
+func (c *Cluster) IdlePending() bool { return c.coPending.Load() }
+
 // PollerIdle implements proxy.IdleFlusher: the proxy's poller has served
 // every ready connection, so no copy of a broadcast is left to join what
 // the coalescers hold; it leaves now.

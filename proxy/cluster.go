@@ -93,9 +93,18 @@ func (s *Server) SetCluster(c Cluster) {
 // PollerIdle runs on a poller worker and must not block.
 type IdleFlusher interface {
 	PollerIdle()
+	// IdlePending reports whether PollerIdle has anything to flush; while
+	// it does, the poller looks once more for connections that became
+	// ready meanwhile (the rest of a broadcast) before it calls PollerIdle.
+	IdlePending() bool
 }
 
 type idleHook struct{ f IdleFlusher }
+
+func (s *Server) pollerLinger() bool {
+	h := s.idle.Load()
+	return h != nil && h.f.IdlePending()
+}
 
 func (s *Server) pollerIdle() {
 	if h := s.idle.Load(); h != nil {

@@ -43,7 +43,7 @@ func New(cfg Config) (*Server, error) {
 		rp:       newReverseProxy(cfg.Backend, cfg.Logger),
 		sessions: make(map[*session]struct{}),
 	}
-	p, err := netpoll.New(netpoll.Config{Workers: cfg.Workers, OnIdle: srv.pollerIdle})
+	p, err := netpoll.New(netpoll.Config{Workers: cfg.Workers, OnIdle: srv.pollerIdle, Linger: srv.pollerLinger})
 	if err != nil {
 		return nil, fmt.Errorf("proxy: start poller: %w", err)
 	}

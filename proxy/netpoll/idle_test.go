@@ -9,10 +9,17 @@ import (
 // TestOnIdleAfterBurst: OnIdle runs once every ready connection has been
 // served, never while a handler still runs, and again after each burst.
 func TestOnIdleAfterBurst(t *testing.T) {
+	t.Run("plain", func(t *testing.T) { testOnIdleAfterBurst(t, nil) })
+	// Lingering polls once more before going idle; OnIdle must still come
+	// after every burst.
+	t.Run("linger", func(t *testing.T) { testOnIdleAfterBurst(t, func() bool { return true }) })
+}
+
+func testOnIdleAfterBurst(t *testing.T, linger func() bool) {
 	const conns = 8
 	var list atomic.Pointer[[]*reader]
 	var idles, early atomic.Int64
-	p, err := New(Config{Workers: 4, OnIdle: func() {
+	p, err := New(Config{Workers: 4, Linger: linger, OnIdle: func() {
 		idles.Add(1)
 		rs := list.Load()
 		if rs == nil {

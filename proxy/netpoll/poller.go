@@ -51,6 +51,13 @@ type Config struct {
 	// several connections read at once) is flushed there instead of on a
 	// timer. It runs on a worker and must not block.
 	OnIdle func()
+	// Linger, when set and true as the waiter is about to go idle, makes it
+	// poll epoll once more without blocking first: a peer that writes one
+	// message to many sockets (a broadcast) wakes the waiter at the first,
+	// and the rest, ready a few microseconds later, then join the same
+	// burst instead of starting the next. It costs one epoll_wait, so it
+	// should say whether OnIdle has anything to flush.
+	Linger func() bool
 }
 
 func (c Config) workers() int {

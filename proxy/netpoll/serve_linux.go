@@ -34,8 +34,13 @@ func (p *Poller) waitLoop() {
 	defer p.wg.Done()
 	defer close(p.work)
 	events := make([]unix.EpollEvent, 256)
+	lingering := false // the last event served here is not counted off yet
 	for {
-		n, err := unix.EpollWait(p.epfd, events, -1)
+		timeout := -1
+		if lingering {
+			timeout = 0
+		}
+		n, err := unix.EpollWait(p.epfd, events, timeout)
 		if err == unix.EINTR {
 			continue
 		}
@@ -43,14 +48,20 @@ func (p *Poller) waitLoop() {
 			return
 		}
 		// The whole burst is counted before any of it is served, so OnIdle
-		// runs once the last event of it is done, not between two of them.
+		// runs once the last event of it is done, not between two of them;
+		// a lingering waiter counts its last event off only now, so what
+		// the extra poll found joins that burst.
 		p.busy.Add(int64(n))
+		if lingering {
+			lingering = false
+			p.served()
+		}
 		for i := range events[:n] {
 			e := &events[i]
 			if e.Fd == stopData {
 				return
 			}
-			p.deliver(p.tab.lookup(e.Fd, uint32(e.Pad)), fromEpoll(e.Events), i == n-1)
+			lingering = p.deliver(p.tab.lookup(e.Fd, uint32(e.Pad)), fromEpoll(e.Events), i == n-1)
 		}
 	}
 }
@@ -59,7 +70,10 @@ func (p *Poller) waitLoop() {
 // is served right here: handing it over would wake a parked worker (a futex
 // call and a context switch) only for this goroutine to go back to sleep in
 // epoll_wait.
-func (p *Poller) deliver(r *reg, ev Event, last bool) {
+//
+// It reports whether it left the last event's count to the waiter, which
+// then polls once more without blocking before it counts it off (Linger).
+func (p *Poller) deliver(r *reg, ev Event, last bool) (lingering bool) {
 	switch {
 	case r == nil || !r.post(ev):
 		// Stale, or folded into the round of the worker serving r, which
@@ -67,10 +81,14 @@ func (p *Poller) deliver(r *reg, ev Event, last bool) {
 		p.served()
 	case last:
 		p.serve(r)
+		if p.busy.Load() == 1 && p.cfg.Linger != nil && p.cfg.Linger() {
+			return true
+		}
 		p.served()
 	default:
 		p.work <- r
 	}
+	return false
 }
 
 // post records ev for r and reports whether r was idle, so the caller must
