@@ -112,15 +112,16 @@ backend() {
 	port=$p
 }
 
-# sidecast NAME BACKEND_PORT [BINARY]: starts a sidecast node, sets $port,
-# $pid, $ops.
+# sidecast NAME BACKEND_PORT KEY [BINARY]: starts a sidecast node of the
+# cluster named by KEY (its REDIS_ADAPTER_KEY: the pairs share one Redis and
+# must not see each other), sets $port, $pid, $ops.
 sidecast() {
-	local name=$1 bport=$2 bin=${3:-$OUT/sidecast}
+	local name=$1 bport=$2 key=$3 bin=${4:-$OUT/sidecast}
 	port; local p=$port
 	port; ops=$port
 	# shellcheck disable=SC2086
 	env SERVER_ID="$name" SERVER_PORT="$p" BACKEND_URL="http://127.0.0.1:$bport" PROTOCOL=socketio \
-		REDIS_URL="$redis_url" METRICS_PORT="$ops" ADMIN_TOKEN=bench LOG_LEVEL=warn \
+		REDIS_URL="$redis_url" REDIS_ADAPTER_KEY="$key" METRICS_PORT="$ops" ADMIN_TOKEN=bench LOG_LEVEL=warn \
 		MIRROR_EVENTS=join_twin_room,leave_twin_room \
 		LOCAL_EVENTS=welcome,room_joined,twin_online,twin_offline $SIDECAST_ENV \
 		"$bin" >"$OUT/$name.log" 2>&1 &
@@ -141,16 +142,16 @@ for mode in $MODES; do
 	sidecast)
 		backend sc-backend-1; b1=$port; p1=$pid
 		backend sc-backend-2; b2=$port; p2=$pid
-		sidecast sc-a "$b1"; s1=$port; q1=$pid; ops_a=$ops
-		sidecast sc-b "$b2"; s2=$port; q2=$pid
+		sidecast sc-a "$b1" bench-sidecast; s1=$port; q1=$pid; ops_a=$ops
+		sidecast sc-b "$b2" bench-sidecast; s2=$port; q2=$pid
 		entry_a[sidecast]="http://127.0.0.1:$s1"; entry_b[sidecast]="http://127.0.0.1:$s2"
 		procs[sidecast]="backend:$p1 backend:$p2 sidecast:$q1 sidecast:$q2 redis:$redis_pid"
 		health+=("http://127.0.0.1:$s1/health" "http://127.0.0.1:$s2/health") ;;
 	baseline)
 		backend base-backend-1; b1=$port; p1=$pid
 		backend base-backend-2; b2=$port; p2=$pid
-		sidecast base-a "$b1" "$BASELINE_BIN"; s1=$port; q1=$pid
-		sidecast base-b "$b2" "$BASELINE_BIN"; s2=$port; q2=$pid
+		sidecast base-a "$b1" bench-baseline "$BASELINE_BIN"; s1=$port; q1=$pid
+		sidecast base-b "$b2" bench-baseline "$BASELINE_BIN"; s2=$port; q2=$pid
 		entry_a[baseline]="http://127.0.0.1:$s1"; entry_b[baseline]="http://127.0.0.1:$s2"
 		procs[baseline]="backend:$p1 backend:$p2 sidecast:$q1 sidecast:$q2 redis:$redis_pid"
 		health+=("http://127.0.0.1:$s1/health" "http://127.0.0.1:$s2/health") ;;
