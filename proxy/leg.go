@@ -74,10 +74,11 @@ type wsLeg struct {
 	wsrc       []byte
 	wn         int
 	werr       error
-	wantOut    bool // armed for writability
-	closing    bool // close frame queued: close the socket once it is flushed
-	draining   bool // close frame flushed, write side shut: reading until the peer's close or EOF
-	peerClosed bool // the peer's close frame arrived: the closing handshake needs no wait
+	wantOut    bool          // armed for writability
+	armed      netpoll.Event // the interest last given to the poller
+	closing    bool          // close frame queued: close the socket once it is flushed
+	draining   bool          // close frame flushed, write side shut: reading until the peer's close or EOF
+	peerClosed bool          // the peer's close frame arrived: the closing handshake needs no wait
 	closed     bool
 	timer      *time.Timer // forces the close if flushing takes too long
 }
@@ -120,7 +121,7 @@ func (l *wsLeg) register(buffered []byte) error {
 		return err
 	}
 	l.wmu.Lock()
-	l.key, l.registered = k, true
+	l.key, l.registered, l.armed = k, true, netpoll.EventRead
 	l.wmu.Unlock()
 	if len(buffered) > 0 && !l.consume(buffered) {
 		return nil
@@ -345,11 +346,19 @@ func (l *wsLeg) rearm() {
 	l.armLocked()
 }
 
+// armLocked skips the poller when the interest is what the leg last gave
+// it: every Ready ends here, and most change nothing.
 func (l *wsLeg) armLocked() {
 	if l.closed || !l.registered {
 		return
 	}
-	_ = l.srv.poller.Arm(l.key, l.interestLocked())
+	ev := l.interestLocked()
+	if ev == l.armed {
+		return
+	}
+	if l.srv.poller.Arm(l.key, ev) == nil {
+		l.armed = ev
+	}
 }
 
 // interestLocked: read unless closing (a closing leg ignores what it is sent)
