@@ -132,6 +132,20 @@ func maxGap(arr map[int]time.Time) time.Duration {
 	return gap
 }
 
+// waitCrossNodeResume waits until messages sent at or after back cross
+// both ways again (alice's reach dave, bob's reach carol) and returns how
+// long after back the first of each arrived.
+func waitCrossNodeResume(t *testing.T, atCarol, atDave *inbox, sa, sb *sender, back time.Time) (ab, ba time.Duration) {
+	t.Helper()
+	waitUntil(t, "cross-node delivery to resume", func() bool {
+		firstAB, ok1 := firstSince(atDave.arrivals("alice"), sa.sentTimes(), back)
+		firstBA, ok2 := firstSince(atCarol.arrivals("bob"), sb.sentTimes(), back)
+		ab, ba = firstAB.Sub(back), firstBA.Sub(back)
+		return ok1 && ok2
+	})
+	return ab, ba
+}
+
 // countSince counts arrivals of messages sent at or after t0.
 func countSince(arr map[int]time.Time, sent []time.Time, t0 time.Time) int {
 	n := 0

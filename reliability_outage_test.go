@@ -56,13 +56,7 @@ func TestRedisOutageMidLoad(t *testing.T) {
 	back := time.Now()
 	t.Logf("Redis down for %s", back.Sub(killed))
 
-	var resumeAB, resumeBA time.Duration
-	waitUntil(t, "cross-node delivery to resume", func() bool {
-		ab, ok1 := firstSince(atDave.arrivals("alice"), sa.sentTimes(), back)
-		ba, ok2 := firstSince(atCarol.arrivals("bob"), sb.sentTimes(), back)
-		resumeAB, resumeBA = ab.Sub(back), ba.Sub(back)
-		return ok1 && ok2
-	})
+	resumeAB, resumeBA := waitCrossNodeResume(t, atCarol, atDave, sa, sb, back)
 	t.Logf("cross-node delivery resumed %s (a→b) and %s (b→a) after Redis returned", resumeAB, resumeBA)
 	waitUntil(t, "steady cross-node traffic after the outage", func() bool {
 		return countSince(atDave.arrivals("alice"), sa.sentTimes(), back) >= 50 &&

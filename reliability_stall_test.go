@@ -60,13 +60,7 @@ func TestRedisNetworkStall(t *testing.T) {
 	px.Resume()
 	back := time.Now()
 	t.Logf("stalled for %s", back.Sub(stalled))
-	var resumeAB, resumeBA time.Duration
-	waitUntil(t, "cross-node delivery to resume", func() bool {
-		ab, ok1 := firstSince(atDave.arrivals("alice"), sa.sentTimes(), back)
-		ba, ok2 := firstSince(atCarol.arrivals("bob"), sb.sentTimes(), back)
-		resumeAB, resumeBA = ab.Sub(back), ba.Sub(back)
-		return ok1 && ok2
-	})
+	resumeAB, resumeBA := waitCrossNodeResume(t, atCarol, atDave, sa, sb, back)
 	t.Logf("cross-node delivery resumed %s (a→b) and %s (b→a) after the stall", resumeAB, resumeBA)
 	for _, n := range nodes {
 		waitUntil(t, n.id+" health ok again", func() bool {
