@@ -26,19 +26,8 @@ var clusterScenarios = []string{
 // local Redis Cluster (three masters, one replica each): sharded pub/sub
 // must make the cluster behave like one node exactly as one Redis does.
 func TestDifferentialRedisCluster(t *testing.T) {
-	root, err := difftest.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &diffSuite{t: t, backends: &diffBackends{root: root, shared: map[difftest.Backend][]string{},
-		oracle: map[difftest.Backend]string{}},
-		shared: map[string]*clusterWorld{}, barrier: map[string][]string{}, checked: map[string]int{}}
 	rc := redistest.StartCluster(t, redistest.ClusterConfig{})
-	s.redisURL = rc.URL()
-	if s.peer, err = difftest.StartPeer(root); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.peer.Close)
+	s := newDiffSuite(t, rc.URL())
 	played := 0
 	for _, sc := range difftest.Scenarios {
 		if !slices.Contains(clusterScenarios, sc.Name) {

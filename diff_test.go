@@ -46,26 +46,32 @@ type diffSuite struct {
 // problem it exists for. One line per scenario and run goes to stdout,
 // then "N passed, N failed".
 func TestDifferential(t *testing.T) {
+	s := newDiffSuite(t, redistest.Start(t, redistest.Config{}).URL())
+	for _, sc := range difftest.Scenarios {
+		t.Run(sc.Name, func(t *testing.T) { s.scenario(t, sc) })
+	}
+	s.checkBarrierTimeouts()
+	fmt.Printf("%d passed, %d failed\n", s.passed, s.failed)
+}
+
+// newDiffSuite is a suite whose Redis runs use redisURL, with the one
+// socket.io-client process that serves every play (each names its sockets
+// with its own prefix): starting one per play costs half a second each.
+func newDiffSuite(t *testing.T, redisURL string) *diffSuite {
+	t.Helper()
 	root, err := difftest.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &diffSuite{t: t, backends: &diffBackends{root: root, shared: map[difftest.Backend][]string{},
 		oracle: map[difftest.Backend]string{}},
-		shared: map[string]*clusterWorld{}, barrier: map[string][]string{}, checked: map[string]int{}}
-	s.redisURL = redistest.Start(t, redistest.Config{}).URL()
-	// One socket.io-client process serves every play (each names its
-	// sockets with its own prefix): starting one per play costs half a
-	// second each.
+		shared: map[string]*clusterWorld{}, barrier: map[string][]string{}, checked: map[string]int{},
+		redisURL: redisURL}
 	if s.peer, err = difftest.StartPeer(root); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.peer.Close)
-	for _, sc := range difftest.Scenarios {
-		t.Run(sc.Name, func(t *testing.T) { s.scenario(t, sc) })
-	}
-	s.checkBarrierTimeouts()
-	fmt.Printf("%d passed, %d failed\n", s.passed, s.failed)
+	return s
 }
 
 // scenario plays sc on the oracle, then on every run that applies.
