@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,7 +19,7 @@ type opsNode struct {
 	n    *node
 	base string // client port
 	ops  string // what METRICS_PORT would serve
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 }
 
 // startOpsNode starts a node from env (plus SERVER_ID and a quiet bus) and
@@ -33,7 +34,7 @@ func startOpsNode(t *testing.T, env map[string]string) *opsNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	ln := listenLoopback(t)
 	n, err := startNode(context.Background(), cfg, newLogger(cfg, logs), ln, nil)
 	if err != nil {

@@ -1,16 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -54,29 +53,10 @@ const procWait = 30 * time.Second
 type proc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	stdout syncBuffer
-	stderr syncBuffer
+	stdout syncbuf.Buffer
+	stderr syncbuf.Buffer
 	exited chan struct{}
 	err    error
-}
-
-// syncBuffer is a bytes.Buffer safe for the writer goroutine of exec and
-// the test reading it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startProc runs the binary with args and exactly the environment env
@@ -129,7 +109,7 @@ func (p *proc) signal(sig syscall.Signal) {
 }
 
 // waitOutput polls stdout or stderr until re matches, and returns the match.
-func (p *proc) waitOutput(buf *syncBuffer, re string) []string {
+func (p *proc) waitOutput(buf *syncbuf.Buffer, re string) []string {
 	p.t.Helper()
 	rx := regexp.MustCompile(re)
 	deadline := time.Now().Add(procWait)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"net"
 	"os"
 	"os/exec"
@@ -150,7 +151,7 @@ func runLoad(t *testing.T, run loadRun) loadSummary {
 type lbProc struct {
 	name   string
 	cmd    *exec.Cmd
-	out    syncBuffer
+	out    syncbuf.Buffer
 	exited chan struct{}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"os"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ func assertWorks(t *testing.T, rc RedisConfig) {
 // says why (want) without revealing secret.
 func assertRefused(t *testing.T, rc RedisConfig, want, secret string) {
 	t.Helper()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	cfg := fastConfig("node-x")
 	cfg.Logger = testLogger(&logs)
 	b := redisBus(t, cfg, rc)
@@ -84,7 +85,7 @@ func TestRedisACLUser(t *testing.T) {
 	const secret = "acl-S3cret-7Q"
 	rule := ACLRule("socket.io")
 	srv := redistest.Start(t, redistest.Config{Users: []string{"default off", "sidecast on >" + secret + " " + rule}})
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	rc := RedisConfig{URL: "redis://sidecast@" + srv.Addr(), Password: secret}
 	t.Run("works", func(t *testing.T) { assertWorks(t, rc) })
 	t.Run("nothing more", func(t *testing.T) {
@@ -154,7 +155,7 @@ func TestRedisTLS(t *testing.T) {
 		assertRefused(t, RedisConfig{URL: "redis://" + srv.Addr(), RequestTimeout: 500 * time.Millisecond}, "", "")
 	})
 	t.Run("verification off is an explicit, logged opt-out", func(t *testing.T) {
-		var logs syncBuffer
+		var logs syncbuf.Buffer
 		rc := RedisConfig{URL: srv.URL(), TLSCAFile: certs.OtherCAFile, TLSRejectUnauthorized: &no, KeyPrefix: "tls3"}
 		if _, err := rc.Options(testLogger(&logs)); err != nil {
 			t.Fatal(err)
@@ -173,7 +174,7 @@ func TestRedisMutualTLS(t *testing.T) {
 		assertWorks(t, RedisConfig{URL: srv.URL(), TLSCAFile: certs.CAFile, TLSCertFile: certs.ClientCert, TLSKeyFile: certs.ClientKey})
 	})
 	t.Run("no client certificate", func(t *testing.T) {
-		var logs syncBuffer
+		var logs syncbuf.Buffer
 		cfg := fastConfig("node-x")
 		cfg.Logger = testLogger(&logs)
 		b := redisBus(t, cfg, RedisConfig{URL: srv.URL(), TLSCAFile: certs.CAFile})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"strings"
 	"testing"
 	"time"
@@ -54,7 +55,7 @@ func testClusterACL(ctx context.Context, t *testing.T, rc *redistest.Cluster) {
 			t.Fatalf("ACL SETUSER on %s: %v", s.Addr(), err)
 		}
 	}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	cfg := RedisConfig{URL: rc.URL(), Username: "sidecast", Password: secret, KeyPrefix: "acl"}
 	bc := fastConfig("acl-a")
 	bc.Logger = testLogger(&logs)
@@ -247,7 +248,7 @@ func testClusterCommandSet(ctx context.Context, t *testing.T, rc *redistest.Clus
 // the new owner, counts and logs it, and delivery resumes.
 func testClusterSlotMigration(ctx context.Context, t *testing.T, rc *redistest.Cluster) {
 	n := clusterNetwork(t, rc, "mig")
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	bc := fastConfig("mig-b")
 	bc.Logger = testLogger(&logs)
 	a, b := n.bus(t, fastConfig("mig-a")), n.bus(t, bc)

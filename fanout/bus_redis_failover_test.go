@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"context"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"strconv"
 	"strings"
 	"testing"
@@ -34,7 +35,7 @@ func TestRedisClusterFailover(t *testing.T) {
 	t.Logf("node ids %v; b's channel on master %s", ids, victim.Addr())
 
 	n := clusterNetwork(t, rc, prefix)
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	nodes := []*testNode{
 		startWSNode(t, n, ids[0], wsClusterConfig()),
 		startWSNodeWith(t, n, ids[1], wsClusterConfig(), func(bc *BusConfig) { bc.Logger = testLogger(&logs) }),

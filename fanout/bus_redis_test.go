@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"context"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"strings"
 	"testing"
 	"time"
@@ -44,7 +45,7 @@ func roundTrip(t *testing.T, a, b Bus, got *collector, payload string, within ti
 func TestRedisBusReconnectsAfterRestart(t *testing.T) {
 	srv := redistest.Start(t, redistest.Config{})
 	rc := RedisConfig{URL: srv.URL(), KeyPrefix: "restart"}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	cfgB := fastConfig("node-b")
 	cfgB.Logger = testLogger(&logs)
 	a, b := redisBus(t, fastConfig("node-a"), rc), redisBus(t, cfgB, rc)

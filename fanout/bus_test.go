@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"strings"
 	"testing"
 	"time"
@@ -84,7 +85,7 @@ func TestBusSelfCheck(t *testing.T) {
 func TestBusRefusesUnknownVersion(t *testing.T) {
 	for _, n := range networks(t) {
 		t.Run(n.name, func(t *testing.T) {
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			cfgB := fastConfig("node-b")
 			cfgB.Logger = testLogger(&logs)
 			a, b := n.bus(t, fastConfig("node-a")), n.bus(t, cfgB)

@@ -1,6 +1,7 @@
 package fanout
 
 import (
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ func TestEchoDetector(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			c := &Cluster{cfg: ClusterConfig{EchoWindow: 40 * time.Millisecond}.withDefaults(), echo: newEchoStats(testLogger(&logs)),
 				ev: events{protocol: proxy.ProtocolSocketIO}}
 			var ring echoRing

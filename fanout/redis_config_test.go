@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"errors"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,7 +95,7 @@ func TestRedisConfigErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			_, err := tc.cfg.Options(testLogger(&logs))
 			var ce *ConfigError
 			if !errors.As(err, &ce) || !errors.Is(err, ErrConfig) {

@@ -2,6 +2,7 @@ package deploytest
 
 import (
 	"context"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"os"
 	"os/exec"
 	"strings"
@@ -86,7 +87,7 @@ func runWithEnv(dir string, argv []string, env map[string]string, timeout time.D
 // test ends.
 func startImageCmd(t *testing.T, dir string, argv []string, env map[string]string) {
 	t.Helper()
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir, cmd.Env = dir, environ(env)
 	cmd.Stdout, cmd.Stderr = out, out

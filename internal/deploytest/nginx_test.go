@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -123,24 +123,6 @@ func freeLoopbackAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// lockedBuffer collects a process's output for the test log.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startNginx runs nginx with the example configuration in front of the
 // upstream addresses and returns the address it listens on. t.Cleanup stops
 // it and waits for it.
@@ -154,7 +136,7 @@ func startNginx(t *testing.T, upstream []string) string {
 	}
 	addr := freeLoopbackAddr(t)
 	conf := localNginxConf(t, dir, upstream, addr)
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd := exec.Command(bin, nginxArgs(dir, conf, "daemon off;")...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -168,7 +150,7 @@ func startNginx(t *testing.T, upstream []string) string {
 }
 
 // stopProcess asks the process to quit, then kills it if it lingers.
-func stopProcess(t *testing.T, cmd *exec.Cmd, exited chan error, out *lockedBuffer) {
+func stopProcess(t *testing.T, cmd *exec.Cmd, exited chan error, out *syncbuf.Buffer) {
 	t.Helper()
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -184,7 +166,7 @@ func stopProcess(t *testing.T, cmd *exec.Cmd, exited chan error, out *lockedBuff
 }
 
 // waitListening polls until addr accepts connections.
-func waitListening(t *testing.T, addr string, exited chan error, out *lockedBuffer) {
+func waitListening(t *testing.T, addr string, exited chan error, out *syncbuf.Buffer) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"net"
 	"net/http"
 	"os"
@@ -23,7 +24,7 @@ import (
 // sidecastProc is a running sidecast binary.
 type sidecastProc struct {
 	cmd    *exec.Cmd
-	out    *lockedBuffer
+	out    *syncbuf.Buffer
 	exited chan error
 }
 
@@ -31,7 +32,7 @@ type sidecastProc struct {
 // the test did not stop it.
 func startSidecastEnv(t *testing.T, bin string, env map[string]string) *sidecastProc {
 	t.Helper()
-	p := &sidecastProc{out: &lockedBuffer{}, exited: make(chan error, 1)}
+	p := &sidecastProc{out: &syncbuf.Buffer{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(bin)
 	for k, v := range env {
 		p.cmd.Env = append(p.cmd.Env, k+"="+v)

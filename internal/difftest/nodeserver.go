@@ -3,6 +3,7 @@ package difftest
 import (
 	"context"
 	"fmt"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"net"
 	"net/http"
 	"os"
@@ -25,7 +26,7 @@ type NodeServer struct {
 	URL string // http://127.0.0.1:PORT
 
 	cmd       *exec.Cmd
-	out       *lockedBuffer
+	out       *syncbuf.Buffer
 	done      chan struct{}
 	closeOnce sync.Once
 }
@@ -42,7 +43,7 @@ func StartNodeServer(root, dir string, env ...string) (*NodeServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &NodeServer{URL: "http://127.0.0.1:" + strconv.Itoa(port), out: &lockedBuffer{}, done: make(chan struct{})}
+	s := &NodeServer{URL: "http://127.0.0.1:" + strconv.Itoa(port), out: &syncbuf.Buffer{Max: 1 << 20}, done: make(chan struct{})}
 	s.cmd = exec.Command("node", "server.js")
 	s.cmd.Dir = abs
 	s.cmd.Env = append(append(os.Environ(), "PORT="+strconv.Itoa(port), "HOST=127.0.0.1"), env...)

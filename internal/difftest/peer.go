@@ -2,9 +2,9 @@ package difftest
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"io"
 	"os"
 	"os/exec"
@@ -26,7 +26,7 @@ const PeerDir = "internal/siotest/peer"
 type Peer struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
-	errs  *lockedBuffer
+	errs  *syncbuf.Buffer
 	done  chan struct{}
 
 	rmu    sync.Mutex
@@ -87,7 +87,7 @@ func startPeer(root string) (*Peer, error) {
 	if err := checkNode(dir, "socket.io-client"); err != nil {
 		return nil, err
 	}
-	p := &Peer{errs: &lockedBuffer{}, done: make(chan struct{}), routes: map[string]*inbox{}}
+	p := &Peer{errs: &syncbuf.Buffer{Max: 1 << 20}, done: make(chan struct{}), routes: map[string]*inbox{}}
 	p.cmd = exec.Command("node", "peer.js")
 	p.cmd.Dir = dir
 	p.cmd.Stderr = p.errs
@@ -178,25 +178,4 @@ func (p *Peer) Close() {
 			<-p.done
 		}
 	})
-}
-
-// lockedBuffer collects a process's output for failure messages.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.buf.Len() > 1<<20 { // keep failure output bounded
-		return len(p), nil
-	}
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"io"
 	"os/exec"
 	"strings"
@@ -65,7 +66,7 @@ type Peer struct {
 	t     testing.TB
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
-	errs  *lockedBuffer
+	errs  *syncbuf.Buffer
 	done  chan struct{}
 
 	mu      sync.Mutex
@@ -78,7 +79,7 @@ type Peer struct {
 func StartPeer(t testing.TB) *Peer {
 	t.Helper()
 	dir := nodeDir(t, PeerDir, "socket.io-client")
-	p := &Peer{t: t, errs: &lockedBuffer{}, done: make(chan struct{}), changed: make(chan struct{})}
+	p := &Peer{t: t, errs: &syncbuf.Buffer{}, done: make(chan struct{}), changed: make(chan struct{})}
 	p.cmd = exec.Command("node", "peer.js")
 	p.cmd.Dir = dir
 	p.cmd.Stderr = p.errs

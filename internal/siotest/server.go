@@ -1,15 +1,14 @@
 package siotest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,7 +23,7 @@ type Server struct {
 	Port int
 
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *syncbuf.Buffer
 	done chan struct{}
 }
 
@@ -35,7 +34,7 @@ func StartServer(t testing.TB, env ...string) *Server {
 	t.Helper()
 	dir := nodeDir(t, ServerDir, "socket.io")
 	port := freePort(t)
-	s := &Server{URL: "http://127.0.0.1:" + strconv.Itoa(port), Port: port, out: &lockedBuffer{}, done: make(chan struct{})}
+	s := &Server{URL: "http://127.0.0.1:" + strconv.Itoa(port), Port: port, out: &syncbuf.Buffer{}, done: make(chan struct{})}
 	s.cmd = exec.Command("node", "server.js")
 	s.cmd.Dir = dir
 	s.cmd.Env = append(append(os.Environ(), "PORT="+strconv.Itoa(port), "HOST=127.0.0.1"), env...)
@@ -103,22 +102,4 @@ func freePort(t testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-// lockedBuffer collects a process's output for failure messages.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
