@@ -101,12 +101,12 @@ func newLeg(s legOwner, sd side, conn net.Conn) (*wsLeg, error) {
 }
 
 func (l *wsLeg) rawRead(fd uintptr) bool {
-	l.rn, l.rerr = unix.Read(int(fd), l.rbuf)
+	l.rn, l.rerr = readNoBlock(int(fd), l.rbuf)
 	return true
 }
 
 func (l *wsLeg) rawWrite(fd uintptr) bool {
-	l.wn, l.werr = unix.Write(int(fd), l.wsrc)
+	l.wn, l.werr = writeNoBlock(int(fd), l.wsrc)
 	return true
 }
 

@@ -33,7 +33,9 @@
 # PROFILE_LEVEL (an offered rate at which sidecast node A's CPU profile is
 # taken during the run, written to $OUT/sidecast-a.cpu.pprof; empty = none),
 # SIDECAST_ENV (extra VAR=value words for both sidecast nodes),
-# BASELINE_BIN (a sidecast binary for MODES' baseline), ARTILLERY
+# BASELINE_BIN (a sidecast binary for MODES' baseline; it may be the same
+# build), BASELINE_ENV (extra VAR=value words for the baseline nodes, in
+# place of SIDECAST_ENV: a setting against the default), ARTILLERY
 # (set: after the levels, run artillery/artillery.yml against both sidecast
 # nodes at once and print Artillery's summaries; LEVELS="" for that alone).
 set -euo pipefail
@@ -50,6 +52,7 @@ PROFILE_LEVEL=${PROFILE_LEVEL:-}
 SIDECAST_ENV=${SIDECAST_ENV:-}
 ARTILLERY=${ARTILLERY:-}
 BASELINE_BIN=${BASELINE_BIN:-}
+BASELINE_ENV=${BASELINE_ENV-$SIDECAST_ENV}
 REPEAT=${REPEAT:-1}
 OUT=${OUT:-$(mktemp -d -t sidecast-bench.XXXXXX)}
 mkdir -p "$OUT"
@@ -112,18 +115,18 @@ backend() {
 	port=$p
 }
 
-# sidecast NAME BACKEND_PORT KEY [BINARY]: starts a sidecast node of the
-# cluster named by KEY (its REDIS_ADAPTER_KEY: the pairs share one Redis and
-# must not see each other), sets $port, $pid, $ops.
+# sidecast NAME BACKEND_PORT KEY [BINARY [EXTRA_ENV]]: starts a sidecast node
+# of the cluster named by KEY (its REDIS_ADAPTER_KEY: the pairs share one
+# Redis and must not see each other), sets $port, $pid, $ops.
 sidecast() {
-	local name=$1 bport=$2 key=$3 bin=${4:-$OUT/sidecast}
+	local name=$1 bport=$2 key=$3 bin=${4:-$OUT/sidecast} extra=${5-$SIDECAST_ENV}
 	port; local p=$port
 	port; ops=$port
 	# shellcheck disable=SC2086
 	env SERVER_ID="$name" SERVER_PORT="$p" BACKEND_URL="http://127.0.0.1:$bport" PROTOCOL=socketio \
 		REDIS_URL="$redis_url" REDIS_ADAPTER_KEY="$key" METRICS_PORT="$ops" ADMIN_TOKEN=bench LOG_LEVEL=warn \
 		MIRROR_EVENTS=join_twin_room,leave_twin_room \
-		LOCAL_EVENTS=welcome,room_joined,twin_online,twin_offline $SIDECAST_ENV \
+		LOCAL_EVENTS=welcome,room_joined,twin_online,twin_offline $extra \
 		"$bin" >"$OUT/$name.log" 2>&1 &
 	pid=$!; pids+=("$pid")
 	wait_http "http://127.0.0.1:$p/health"
@@ -150,8 +153,8 @@ for mode in $MODES; do
 	baseline)
 		backend base-backend-1; b1=$port; p1=$pid
 		backend base-backend-2; b2=$port; p2=$pid
-		sidecast base-a "$b1" bench-baseline "$BASELINE_BIN"; s1=$port; q1=$pid
-		sidecast base-b "$b2" bench-baseline "$BASELINE_BIN"; s2=$port; q2=$pid
+		sidecast base-a "$b1" bench-baseline "$BASELINE_BIN" "$BASELINE_ENV"; s1=$port; q1=$pid
+		sidecast base-b "$b2" bench-baseline "$BASELINE_BIN" "$BASELINE_ENV"; s2=$port; q2=$pid
 		entry_a[baseline]="http://127.0.0.1:$s1"; entry_b[baseline]="http://127.0.0.1:$s2"
 		procs[baseline]="backend:$p1 backend:$p2 sidecast:$q1 sidecast:$q2 redis:$redis_pid"
 		health+=("http://127.0.0.1:$s1/health" "http://127.0.0.1:$s2/health") ;;

@@ -16,8 +16,12 @@
 // it makes that worker call Ready again before it lets go. So no edge is
 // lost and no registration is served twice at once.
 //
-// Goroutines: on Linux the Poller owns one goroutine blocked in epoll_wait and
-// Config.Workers worker goroutines. The waiter hands each ready connection of
+// Goroutines: on Linux the Poller owns one goroutine waiting for epoll and
+// Config.Workers worker goroutines. The waiter takes events with a
+// non-blocking epoll_wait and, when there are none, parks in the Go runtime's
+// own poller on the epoll descriptor: a goroutine blocked in a system call
+// would keep an OS thread and make the runtime hand its processor to another
+// thread at every wait. The waiter hands each ready connection of
 // a burst to the workers but serves the last one itself, which spares the
 // common single-event wake-up a goroutine hand-off. Config.OnIdle runs when
 // the last event of a burst is served. Close wakes the waiter through an

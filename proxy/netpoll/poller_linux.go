@@ -18,6 +18,7 @@ const stopData = -1
 type Poller struct {
 	cfg    Config
 	epfd   int
+	pk     *parking // owns epfd
 	stopfd int
 	tab    table[reg]
 	work   chan *reg
@@ -34,18 +35,22 @@ func New(cfg Config) (*Poller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netpoll: epoll_create1: %w", err)
 	}
+	pk, err := park(epfd)
+	if err != nil {
+		return nil, err
+	}
 	stopfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
 	if err != nil {
-		unix.Close(epfd)
+		pk.close()
 		return nil, fmt.Errorf("netpoll: eventfd: %w", err)
 	}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: stopData}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, stopfd, &ev); err != nil {
-		unix.Close(epfd)
+		pk.close()
 		unix.Close(stopfd)
 		return nil, fmt.Errorf("netpoll: register eventfd: %w", err)
 	}
-	p := &Poller{cfg: cfg, epfd: epfd, stopfd: stopfd, work: make(chan *reg, cfg.queueSize())}
+	p := &Poller{cfg: cfg, epfd: epfd, pk: pk, stopfd: stopfd, work: make(chan *reg, cfg.queueSize())}
 	p.wg.Add(1 + cfg.workers())
 	go p.waitLoop()
 	for range cfg.workers() {
@@ -134,7 +139,7 @@ func (p *Poller) shutdown() {
 	var one = [8]byte{1}
 	_, _ = unix.Write(p.stopfd, one[:])
 	p.wg.Wait()
-	unix.Close(p.epfd)
+	_ = p.pk.close()
 	unix.Close(p.stopfd)
 }
 

@@ -29,20 +29,20 @@ type reg struct {
 }
 
 // waitLoop owns epoll_wait and feeds the work queue, serving the last ready
-// connection of each burst itself; it closes the queue on stop.
+// connection of each burst itself; it closes the queue on stop. Between
+// bursts it sleeps in the runtime's poller (parking).
 func (p *Poller) waitLoop() {
 	defer p.wg.Done()
 	defer close(p.work)
 	events := make([]unix.EpollEvent, 256)
 	lingering := false // the last event served here is not counted off yet
 	for {
-		timeout := -1
+		var n int
+		var err error
 		if lingering {
-			timeout = 0
-		}
-		n, err := unix.EpollWait(p.epfd, events, timeout)
-		if err == unix.EINTR {
-			continue
+			n, err = epollWaitNow(p.epfd, events)
+		} else {
+			n, err = p.pk.wait(p.epfd, events)
 		}
 		if err != nil {
 			return
