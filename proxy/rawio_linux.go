@@ -9,33 +9,24 @@ import (
 )
 
 // readNoBlock and writeNoBlock move bytes on a non-blocking socket without
-// announcing a system call to the Go runtime. Announcing one is what unix.Read
-// and unix.Write do, so that the runtime can hand the processor to another
-// thread if the call blocks; these calls never block, and the announcement
-// has a price of its own here: the first one after the process was idle wakes
-// the runtime's monitor thread, which then polls every 20 µs for the next
-// millisecond. A relay that goes idle between messages paid that on every
-// wake-up (measured: most of the process's nanosleep and a quarter of its
-// futex calls). The copy is bounded by the socket buffer, so the processor is
-// never held for long.
-func readNoBlock(fd int, p []byte) (int, error) {
-	var ptr unsafe.Pointer
-	if len(p) > 0 {
-		ptr = unsafe.Pointer(&p[0])
-	}
-	n, _, errno := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(ptr), uintptr(len(p)))
-	if errno != 0 {
-		return -1, errno
-	}
-	return int(n), nil
-}
+// announcing a system call to the Go runtime, as unix.Read and unix.Write do
+// so that the runtime may hand the processor to another thread if the call
+// blocks. These calls never block, and the announcement has a price on a busy
+// machine: a thread the kernel preempts inside the call looks blocked, the
+// runtime's monitor takes its processor away, and the goroutine then waits
+// for a processor again; the first announcement after an idle spell also
+// wakes the monitor into a millisecond of 20 µs polling. The copy is bounded
+// by the socket buffer, so the processor is never held for long.
+func readNoBlock(fd int, p []byte) (int, error) { return rawIO(unix.SYS_READ, fd, p) }
 
-func writeNoBlock(fd int, p []byte) (int, error) {
+func writeNoBlock(fd int, p []byte) (int, error) { return rawIO(unix.SYS_WRITE, fd, p) }
+
+func rawIO(trap uintptr, fd int, p []byte) (int, error) {
 	var ptr unsafe.Pointer
 	if len(p) > 0 {
 		ptr = unsafe.Pointer(&p[0])
 	}
-	n, _, errno := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(ptr), uintptr(len(p)))
+	n, _, errno := unix.RawSyscall(trap, uintptr(fd), uintptr(ptr), uintptr(len(p)))
 	if errno != 0 {
 		return -1, errno
 	}

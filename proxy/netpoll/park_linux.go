@@ -16,14 +16,13 @@ import (
 // the epoll descriptor itself (an epoll set is readable while it holds ready
 // events), instead of in a blocking epoll_wait.
 //
-// Why: a goroutine blocked in a system call keeps its OS thread, and after
-// 20 µs the runtime's monitor takes its processor away and hands it to
-// another thread; each wake-up of a busy proxy then costs a thread hand-off
-// both ways (futex calls, and the monitor polling every 20 µs with
-// nanosleep). Measured at 2,000 relayed messages/s: per node and second,
-// 2,750 futex and 5,000 nanosleep calls beside 4,000 writes. Parked in the
-// runtime's poller the waiter is an ordinary goroutine waiting for I/O, and
-// a process with nothing to do sleeps in one epoll_wait, the runtime's.
+// Why: a goroutine blocked in a system call keeps its OS thread and, after
+// 20 µs, the runtime's monitor hands its processor to another thread; when
+// the call returns the goroutine must win a processor back before it can
+// serve the events it was woken for. Parked in the runtime's poller the
+// waiter is an ordinary goroutine waiting for I/O, it is run like any other
+// when its events come, and a process with nothing to do sleeps in a single
+// epoll_wait, the runtime's.
 type parking struct {
 	file *os.File // owns epfd once set up
 	rc   syscall.RawConn
