@@ -24,12 +24,12 @@ import (
 // when its events come, and a process with nothing to do sleeps in a single
 // epoll_wait, the runtime's.
 type parking struct {
-	file *os.File // owns epfd once set up
+	epfd int
+	file *os.File // owns epfd
 	rc   syscall.RawConn
-	take func(uintptr) bool
+	take func(uintptr) bool // takeReady as a method value, made once
 
-	// wait's arguments and results, for take.
-	epfd   int
+	// wait's buffer and results, for takeReady.
 	events []unix.EpollEvent
 	n      int
 	err    error
@@ -54,23 +54,24 @@ func park(epfd int) (*parking, error) {
 		f.Close()
 		return nil, fmt.Errorf("netpoll: epoll descriptor in the runtime poller: %w", err)
 	}
-	pk := &parking{file: f, rc: rc}
+	pk := &parking{epfd: epfd, file: f, rc: rc}
 	pk.take = pk.takeReady
 	return pk, nil
 }
 
-// wait returns the ready events of epfd, parking the calling goroutine in the
-// runtime's poller while there are none. Only the waiter calls it.
-func (pk *parking) wait(epfd int, events []unix.EpollEvent) (int, error) {
-	pk.epfd, pk.events = epfd, events
+// wait fills events with the ready events of the epoll set, parking the
+// calling goroutine in the runtime's poller while there are none. Only the
+// waiter calls it.
+func (pk *parking) wait(events []unix.EpollEvent) (int, error) {
+	pk.events = events
 	if err := pk.rc.Read(pk.take); err != nil {
 		return 0, err
 	}
 	return pk.n, pk.err
 }
 
-// take is wait's callback, a method value made once: a closure per wait
-// would allocate.
+// takeReady is wait's callback; wait passes it as pk.take because a closure
+// or a method value made per wait would allocate.
 func (pk *parking) takeReady(uintptr) bool {
 	pk.n, pk.err = epollWaitNow(pk.epfd, pk.events)
 	return pk.n > 0 || pk.err != nil

@@ -19,19 +19,13 @@ func TestWaiterParksInRuntimePoller(t *testing.T) {
 	t.Cleanup(func() { p.Close() })
 	a, b := tcpPair(t)
 	r := newReader(t, p, b)
-	var state string
-	waitFor(t, "the waiter parked", func() bool {
-		state = waiterState()
-		return state == "IO wait"
-	})
+	parked := func() bool { return waiterState() == "IO wait" }
+	waitFor(t, "the waiter parked", parked)
 	if _, err := a.Write([]byte("x")); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the byte read", func() bool { return r.bytes.Load() == 1 })
-	waitFor(t, "the waiter parked again", func() bool {
-		state = waiterState()
-		return state == "IO wait"
-	})
+	waitFor(t, "the waiter parked again", parked)
 }
 
 // waiterState is the scheduler state runtime.Stack prints for the

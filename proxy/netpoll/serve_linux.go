@@ -42,7 +42,7 @@ func (p *Poller) waitLoop() {
 		if lingering {
 			n, err = epollWaitNow(p.epfd, events)
 		} else {
-			n, err = p.pk.wait(p.epfd, events)
+			n, err = p.pk.wait(events)
 		}
 		if err != nil {
 			return
@@ -68,8 +68,7 @@ func (p *Poller) waitLoop() {
 
 // deliver routes one event of a burst to r (nil: stale). The last of a burst
 // is served right here: handing it over would wake a parked worker (a futex
-// call and a context switch) only for this goroutine to go back to sleep in
-// epoll_wait.
+// call and a context switch) only for this goroutine to go back to waiting.
 //
 // It reports whether it left the last event's count to the waiter, which
 // then polls once more without blocking before it counts it off (Linger).
