@@ -76,22 +76,22 @@ func (c RedisConfig) ClusterOptions(log *slog.Logger) (*redis.ClusterOptions, er
 
 		MaintNotificationsConfig: opt.MaintNotificationsConfig,
 	}
-	if opt.TLSConfig != nil {
-		co.NewClient = perNodeServerName(opt.TLSConfig)
-	}
+	co.NewClient = nodeClient(opt.TLSConfig)
 	return co, nil
 }
 
-// perNodeServerName verifies each node's certificate against the node's
-// own host name: cluster nodes announce themselves under different names,
-// and one ServerName for all would fail every node but the seed.
-func perNodeServerName(base *tls.Config) func(*redis.Options) *redis.Client {
+// nodeClient makes each cluster node's client: its connections are quiet
+// (quietDialer) and, with TLS, its certificate is verified against the
+// node's own host name: cluster nodes announce themselves under different
+// names, and one ServerName for all would fail every node but the seed.
+func nodeClient(base *tls.Config) func(*redis.Options) *redis.Client {
 	return func(o *redis.Options) *redis.Client {
-		if host, _, err := net.SplitHostPort(o.Addr); err == nil && host != "" {
+		if host, _, err := net.SplitHostPort(o.Addr); err == nil && host != "" && base != nil {
 			t := base.Clone()
 			t.ServerName = host
 			o.TLSConfig = t
 		}
+		o.Dialer = quietDialer(o)
 		return redis.NewClient(o)
 	}
 }

@@ -136,6 +136,7 @@ func (c RedisConfig) Options(log *slog.Logger) (*redis.Options, error) {
 	} else if c.TLSCAFile != "" || c.TLSCertFile != "" || c.TLSKeyFile != "" {
 		return nil, configErr("REDIS_TLS", "TLS files are set but TLS is off (set REDIS_TLS=true or use a rediss:// URL)")
 	}
+	opt.Dialer = quietDialer(opt)
 	return opt, nil
 }
 

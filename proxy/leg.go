@@ -11,6 +11,7 @@ import (
 	"github.com/valyala/bytebufferpool"
 	"golang.org/x/sys/unix"
 
+	"github.com/sidecast/sidecast/internal/rawio"
 	"github.com/sidecast/sidecast/proxy/netpoll"
 	"github.com/sidecast/sidecast/proxy/wsframe"
 )
@@ -101,12 +102,12 @@ func newLeg(s legOwner, sd side, conn net.Conn) (*wsLeg, error) {
 }
 
 func (l *wsLeg) rawRead(fd uintptr) bool {
-	l.rn, l.rerr = readNoBlock(int(fd), l.rbuf)
+	l.rn, l.rerr = rawio.Read(int(fd), l.rbuf)
 	return true
 }
 
 func (l *wsLeg) rawWrite(fd uintptr) bool {
-	l.wn, l.werr = writeNoBlock(int(fd), l.wsrc)
+	l.wn, l.werr = rawio.Write(int(fd), l.wsrc)
 	return true
 }
 

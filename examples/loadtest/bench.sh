@@ -22,7 +22,11 @@
 # (VmRSS) of every process are sampled: cpu_* columns cover the whole run
 # (connect, join, send, drain), send_cpu_s only the send phase of backends,
 # sidecast and Redis together, and sc_send_us_per_msg is sidecast's CPU
-# (both nodes) in the send phase per message sent. Prints one table row per
+# (both nodes) in the send phase per message sent, sc_send_sys_pct the part
+# of it spent in the kernel. p50ms/p99ms are the partner's copies (across
+# nodes), self_p50ms/self_p99ms the sender's own copies, which only go
+# through the sender's entry node and backend: the difference is what the
+# way between the nodes adds. Prints one table row per
 # run, then the sidecast/native ratios. Needs: go, node, npm ci in
 # examples/socketio-chat and examples/loadtest/native, redis-server.
 #
@@ -178,13 +182,18 @@ fi
 
 # cpu_ticks PID: utime+stime of a process, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# sys_ticks PID: its stime alone: the time the kernel spent on its calls.
+sys_ticks() { awk '{print $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
 
 # field NAME: a number from the loadtest JSON line on stdin.
 field() { sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
+# lat OBJECT NAME: a number inside one of its latency objects (latencyMs,
+# the partner's copies; selfLatencyMs, the sender's own), whose keys repeat.
+lat() { sed -n "s/.*\"$1\":{[^}]*\"$2\":\([-0-9.e+]*\).*/\1/p"; }
 
 results="$OUT/results.tsv"
-printf 'mode\toffered\tsent/s\tdeliv/s\tp50ms\tp99ms\tp999ms\tmaxms\tlost\tdup\tsetupms\tcpu_backend_s\tcpu_sidecast_s\tcpu_redis_s\tcpu_total_s\tsend_cpu_s\tcpu_loadgen_s\trss_backend_mb\trss_sidecast_mb\tsc_send_us_per_msg\n' >"$results"
+printf 'mode\toffered\tsent/s\tdeliv/s\tp50ms\tp99ms\tp999ms\tmaxms\tlost\tdup\tsetupms\tcpu_backend_s\tcpu_sidecast_s\tcpu_redis_s\tcpu_total_s\tsend_cpu_s\tcpu_loadgen_s\trss_backend_mb\trss_sidecast_mb\tsc_send_us_per_msg\trun\tself_p50ms\tself_p99ms\tsc_send_sys_pct\n' >"$results"
 
 # measure MODE LEVEL: one loadtest run with CPU and RSS sampling.
 measure() {
@@ -201,13 +210,13 @@ measure() {
 	# CPU is also read as the send phase starts and ends (the generator
 	# prints a line at each), so the send-phase columns leave out connect,
 	# join and drain.
-	local s0=() s1=() tick=0
+	local s0=() s1=() y0=() y1=() tick=0
 	while kill -0 "$lt" 2>/dev/null; do
 		if [ ${#s0[@]} -eq 0 ] && grep -q 'phase send' "$OUT/$mode-$level-$run.err"; then
-			for i in "${!list[@]}"; do s0[i]=$(cpu_ticks "${list[i]}"); done
+			for i in "${!list[@]}"; do s0[i]=$(cpu_ticks "${list[i]}"); y0[i]=$(sys_ticks "${list[i]}"); done
 		fi
 		if [ ${#s1[@]} -eq 0 ] && grep -q 'phase drain' "$OUT/$mode-$level-$run.err"; then
-			for i in "${!list[@]}"; do s1[i]=$(cpu_ticks "${list[i]}"); done
+			for i in "${!list[@]}"; do s1[i]=$(cpu_ticks "${list[i]}"); y1[i]=$(sys_ticks "${list[i]}"); done
 		fi
 		if [ $((tick % 5)) -eq 0 ]; then
 			for i in "${!list[@]}"; do
@@ -220,30 +229,35 @@ measure() {
 	# A drain that ends at once (every copy already in) ends the generator
 	# before the loop sees its line: the send phase ends now, then.
 	if [ ${#s1[@]} -eq 0 ]; then
-		for i in "${!list[@]}"; do s1[i]=$(cpu_ticks "${list[i]}"); done
+		for i in "${!list[@]}"; do s1[i]=$(cpu_ticks "${list[i]}"); y1[i]=$(sys_ticks "${list[i]}"); done
 	fi
 	wait "$lt" || { echo "bench: loadtest failed for $mode at $level:" >&2; cat "$OUT/$mode-$level-$run.err" >&2; return 0; }
 	local json; json=$(cat "$OUT/$mode-$level-$run.json")
 	declare -A cpu=([backend]=0 [sidecast]=0 [redis]=0) rss=([backend]=0 [sidecast]=0 [redis]=0)
-	local send_all=0 send_sc=0
+	local send_all=0 send_sc=0 send_sc_sys=0
 	for i in "${!list[@]}"; do
 		cpu[${kinds[i]}]=$(( ${cpu[${kinds[i]}]} + $(cpu_ticks "${list[i]}") - before[i] ))
 		rss[${kinds[i]}]=$(( ${rss[${kinds[i]}]} + peak[i] ))
 		if [ ${#s0[@]} -gt 0 ]; then
 			send_all=$(( send_all + s1[i] - s0[i] ))
-			[ "${kinds[i]}" = sidecast ] && send_sc=$(( send_sc + s1[i] - s0[i] ))
+			if [ "${kinds[i]}" = sidecast ]; then
+				send_sc=$(( send_sc + s1[i] - s0[i] ))
+				send_sc_sys=$(( send_sc_sys + y1[i] - y0[i] ))
+			fi
 		fi
 	done
 	local sent; sent=$(field sent <<<"$json")
 	awk -v m="$mode" -v l="$level" -v sr="$(field sentRate <<<"$json")" -v dr="$(field deliveredRate <<<"$json")" \
-		-v p50="$(field p50 <<<"$json")" -v p99="$(field p99 <<<"$json")" -v p999="$(field p999 <<<"$json")" \
-		-v mx="$(field max <<<"$json")" -v lost="$(field lost <<<"$json")" -v dup="$(field duplicated <<<"$json")" \
+		-v p50="$(lat latencyMs p50 <<<"$json")" -v p99="$(lat latencyMs p99 <<<"$json")" -v p999="$(lat latencyMs p999 <<<"$json")" \
+		-v mx="$(lat latencyMs max <<<"$json")" -v lost="$(field lost <<<"$json")" -v dup="$(field duplicated <<<"$json")" \
+		-v s50="$(lat selfLatencyMs p50 <<<"$json")" -v s99="$(lat selfLatencyMs p99 <<<"$json")" -v sys="$send_sc_sys" \
 		-v setup="$(field connectJoinMs <<<"$json")" -v hz="$CLK_TCK" -v sent="$sent" \
 		-v cb="${cpu[backend]}" -v cs="${cpu[sidecast]}" -v cr="${cpu[redis]}" -v cl="$(field cpuS <<<"$json")" \
 		-v rb="${rss[backend]}" -v rs="${rss[sidecast]}" -v sa="$send_all" -v ss="$send_sc" -v run="$run" 'BEGIN {
 		us = (sent > 0 && ss > 0) ? ss / hz / sent * 1e6 : 0
-		printf "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t%.1f\t%.1f\t%d\n",
-			m, l, sr, dr, p50, p99, p999, mx, lost, dup, setup, cb/hz, cs/hz, cr/hz, (cb+cs+cr)/hz, sa/hz, cl, rb/1024, rs/1024, us, run
+		syspct = ss > 0 ? 100 * sys / ss : 0
+		printf "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t%.1f\t%.1f\t%d\t%.2f\t%.2f\t%.0f\n",
+			m, l, sr, dr, p50, p99, p999, mx, lost, dup, setup, cb/hz, cs/hz, cr/hz, (cb+cs+cr)/hz, sa/hz, cl, rb/1024, rs/1024, us, run, s50, s99, syspct
 	}' >>"$results"
 	tail -n 1 "$results" >&2
 }
@@ -285,7 +299,8 @@ echo
 # connect+join time; the same against the baseline when it ran.
 awk -F'\t' -v levels="$LEVELS" -v modes="$MODES" 'NR > 1 { k = $1 SUBSEP $2
 		d[k] = d[k] " " $4; p5[k] = p5[k] " " $5; p[k] = p[k] " " $6; c[k] = c[k] " " $15; sc[k] = sc[k] " " $16
-		us[k] = us[k] " " $20; s[$1] = s[$1] " " $11; ran[$1] = 1 }
+		us[k] = us[k] " " $20; s[$1] = s[$1] " " $11; ran[$1] = 1
+		q5[k] = q5[k] " " $22; q9[k] = q9[k] " " $23 }
 	function med(str,   a, n, i, j, t) { n = split(str, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
 		return n ? (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) : 0 }
 	function r(x, y) { return y > 0 ? sprintf("%.2f", x / y) : "-" }
@@ -299,9 +314,9 @@ awk -F'\t' -v levels="$LEVELS" -v modes="$MODES" 'NR > 1 { k = $1 SUBSEP $2
 	END {
 		nl = split(levels, ls, " "); nm = split(modes, ms, " ")
 		print "medians per mode and level"
-		printf "%-9s %8s %8s %7s %7s %8s %9s %10s\n", "mode", "offered", "deliv/s", "p50ms", "p99ms", "cpu_s", "send_cpu", "sc_us/msg"
+		printf "%-9s %8s %8s %7s %7s %7s %7s %8s %9s %10s\n", "mode", "offered", "deliv/s", "p50ms", "p99ms", "self50", "self99", "cpu_s", "send_cpu", "sc_us/msg"
 		for (i = 1; i <= nl; i++) for (j = 1; j <= nm; j++) { k = ms[j] SUBSEP ls[i]; if (!(k in d)) continue
-			printf "%-9s %8s %8.0f %7.2f %7.2f %8.2f %9.2f %10.1f\n", ms[j], ls[i], med(d[k]), med(p5[k]), med(p[k]), med(c[k]), med(sc[k]), med(us[k])
+			printf "%-9s %8s %8.0f %7.2f %7.2f %7.2f %7.2f %8.2f %9.2f %10.1f\n", ms[j], ls[i], med(d[k]), med(p5[k]), med(p[k]), med(q5[k]), med(q9[k]), med(c[k]), med(sc[k]), med(us[k])
 			if (med(d[k]) > best[ms[j]]) best[ms[j]] = med(d[k]) }
 		if ("native" in ran && "sidecast" in ran) {
 			ratios("sidecast", "native")

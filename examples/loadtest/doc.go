@@ -7,9 +7,11 @@
 // pairs and alternating between members, is sent for -duration; every
 // message carries its sequence number and send time (monotonic, relative to
 // the run's start) in its text. Each member records what it receives: the
-// partner's copy of a message gives the cross-node latency, and each message
-// is expected exactly once at both members (the servers echo a room message
-// to its sender too), so lost and duplicated copies are counted.
+// partner's copy of a message gives the cross-node latency, the sender's
+// own copy the latency of the way through its entry node and backend alone,
+// and each message is expected exactly once at both members (the servers
+// echo a room message to its sender too), so lost and duplicated copies are
+// counted.
 //
 // Protocols: -protocol socketio speaks Engine.IO v4 / Socket.IO v4 over a
 // websocket to examples/socketio-chat (open packet, CONNECT with auth

@@ -28,12 +28,14 @@ type runner struct {
 	lastRecv  atomic.Int64 // ns since t0 of the latest partner copy
 
 	copies [2][]atomic.Uint32 // [self, partner][k]
-	lat    []int64            // partner latency of message k, ns
+	lat    [2][]int64         // [self, partner] latency of message k, ns
 }
 
 func newRunner(cfg config) *runner {
 	total := int(int64(cfg.Rate)*int64(cfg.Duration)/int64(time.Second)) + 1
-	r := &runner{cfg: cfg, proto: newProtocol(cfg.Protocol), total: total, lat: make([]int64, total)}
+	r := &runner{cfg: cfg, proto: newProtocol(cfg.Protocol), total: total}
+	r.lat[0] = make([]int64, total)
+	r.lat[1] = make([]int64, total)
 	r.copies[0] = make([]atomic.Uint32, total)
 	r.copies[1] = make([]atomic.Uint32, total)
 	for p := 0; p < cfg.Pairs; p++ {
@@ -188,11 +190,11 @@ func (r *runner) record(c *client, frame []byte) {
 		r.dups.Add(1)
 		return
 	}
+	r.lat[side][k] = now - ts
 	if side == 0 {
 		r.selfCopy.Add(1)
 		return
 	}
-	r.lat[k] = now - ts
 	r.delivered.Add(1)
 	for {
 		last := r.lastRecv.Load()

@@ -29,6 +29,10 @@ type result struct {
 	Misrouted     int64     `json:"misrouted"`
 	Acks          int64     `json:"acks"`
 	LatencyMs     latencies `json:"latencyMs"`
+	// SelfLatencyMs is the sender's own copy: the way through the sender's
+	// entry node and backend alone, which the partner's copy also takes
+	// before it crosses to the other node.
+	SelfLatencyMs latencies `json:"selfLatencyMs"`
 	CPUS          float64   `json:"cpuS"` // the generator's own CPU time (user+system), whole run
 }
 
@@ -57,16 +61,18 @@ func (r *runner) result(setup, start, end time.Duration) result {
 	if d := time.Duration(r.lastRecv.Load()) - start; d > 0 {
 		res.DeliveredRate = float64(res.Delivered) / d.Seconds()
 	}
-	res.LatencyMs = r.latencies()
+	res.LatencyMs = r.latencies(1)
+	res.SelfLatencyMs = r.latencies(0)
 	res.CPUS = selfCPU().Seconds()
 	return res
 }
 
-func (r *runner) latencies() latencies {
+// latencies summarises one side's copies: 0 the sender's own, 1 the partner's.
+func (r *runner) latencies(side int) latencies {
 	var lat []int64
 	for k := range r.total {
-		if r.copies[1][k].Load() > 0 {
-			lat = append(lat, r.lat[k])
+		if r.copies[side][k].Load() > 0 {
+			lat = append(lat, r.lat[side][k])
 		}
 	}
 	if len(lat) == 0 {
