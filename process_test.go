@@ -66,6 +66,11 @@ func startProc(t *testing.T, env map[string]string, args ...string) *proc {
 	p := &proc{t: t, exited: make(chan struct{})}
 	p.cmd = exec.Command(sidecastBin, args...)
 	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	if _, ok := env["METRICS_PORT"]; !ok {
+		// The default, 9090, is Prometheus's own port and may well be taken
+		// where the tests run; a test that uses the ops server names a port.
+		p.cmd.Env = append(p.cmd.Env, "METRICS_PORT=0")
+	}
 	for k, v := range env {
 		p.cmd.Env = append(p.cmd.Env, k+"="+v)
 	}

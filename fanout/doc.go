@@ -23,6 +23,11 @@
 // batching never reorders; the memory bus appends to the receiver's inbox in
 // publish order. Sequence numbers let receivers detect what pub/sub loses.
 //
+// Every connection the Redis client dials is a rawio.Conn (redis_dial.go):
+// its reads and writes do not announce system calls to the Go runtime,
+// which would wake the runtime's monitor thread at each burst after the
+// node was idle.
+//
 // # Goroutines
 //
 //   - RedisBus: publishLoop (drains the queue in pipelines; on Close it
