@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"github.com/sidecast/sidecast/internal/syncbuf"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/syncbuf"
 )
 
 // opsNode is an in-process node: its client port on loopback and its

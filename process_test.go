@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/sidecast/sidecast/internal/syncbuf"
 	"net"
 	"os"
 	"os/exec"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/syncbuf"
 )
 
 // sidecastBin is the binary built once by TestMain; the process tests run

@@ -2,13 +2,13 @@ package fanout
 
 import (
 	"context"
-	"github.com/sidecast/sidecast/internal/syncbuf"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sidecast/sidecast/internal/redistest"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 )
 
 // failoverCeiling bounds how long cross-node delivery may stay broken after

@@ -2,12 +2,12 @@ package fanout
 
 import (
 	"context"
-	"github.com/sidecast/sidecast/internal/syncbuf"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sidecast/sidecast/internal/redistest"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 )
 
 // redisBus starts a RedisBus against rc and closes it when the test ends.

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/sidecast/sidecast/internal/syncbuf"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/syncbuf"
 )
 
 func TestBusPublishSubscribe(t *testing.T) {

@@ -1,11 +1,11 @@
 package fanout
 
 import (
-	"github.com/sidecast/sidecast/internal/syncbuf"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sidecast/sidecast/internal/syncbuf"
 	"github.com/sidecast/sidecast/proxy"
 	"github.com/sidecast/sidecast/proxy/socketio"
 )

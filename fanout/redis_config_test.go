@@ -2,7 +2,6 @@ package fanout
 
 import (
 	"errors"
-	"github.com/sidecast/sidecast/internal/syncbuf"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sidecast/sidecast/internal/redistest"
+	"github.com/sidecast/sidecast/internal/syncbuf"
 )
 
 const testSecret = "Sup3r-S3cret-pw"

@@ -182,8 +182,17 @@ fi
 
 # cpu_ticks PID: utime+stime of a process, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# sys_ticks PID: its stime alone: the time the kernel spent on its calls.
-sys_ticks() { awk '{print $15}' "/proc/$1/stat"; }
+# send_mark TOTAL SYS: for every process of measure's list, utime+stime
+# and stime alone (the kernel's part) into the arrays named TOTAL and SYS,
+# from one look at its stat file.
+send_mark() {
+	local -n total=$1 sys=$2
+	local i v
+	for i in "${!list[@]}"; do
+		v=$(awk '{print $14 + $15, $15}' "/proc/${list[i]}/stat")
+		total[i]=${v% *} sys[i]=${v#* }
+	done
+}
 rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
 
 # field NAME: a number from the loadtest JSON line on stdin.
@@ -213,10 +222,10 @@ measure() {
 	local s0=() s1=() y0=() y1=() tick=0
 	while kill -0 "$lt" 2>/dev/null; do
 		if [ ${#s0[@]} -eq 0 ] && grep -q 'phase send' "$OUT/$mode-$level-$run.err"; then
-			for i in "${!list[@]}"; do s0[i]=$(cpu_ticks "${list[i]}"); y0[i]=$(sys_ticks "${list[i]}"); done
+			send_mark s0 y0
 		fi
 		if [ ${#s1[@]} -eq 0 ] && grep -q 'phase drain' "$OUT/$mode-$level-$run.err"; then
-			for i in "${!list[@]}"; do s1[i]=$(cpu_ticks "${list[i]}"); y1[i]=$(sys_ticks "${list[i]}"); done
+			send_mark s1 y1
 		fi
 		if [ $((tick % 5)) -eq 0 ]; then
 			for i in "${!list[@]}"; do
@@ -229,7 +238,7 @@ measure() {
 	# A drain that ends at once (every copy already in) ends the generator
 	# before the loop sees its line: the send phase ends now, then.
 	if [ ${#s1[@]} -eq 0 ]; then
-		for i in "${!list[@]}"; do s1[i]=$(cpu_ticks "${list[i]}"); y1[i]=$(sys_ticks "${list[i]}"); done
+		send_mark s1 y1
 	fi
 	wait "$lt" || { echo "bench: loadtest failed for $mode at $level:" >&2; cat "$OUT/$mode-$level-$run.err" >&2; return 0; }
 	local json; json=$(cat "$OUT/$mode-$level-$run.json")

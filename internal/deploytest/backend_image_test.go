@@ -2,12 +2,13 @@ package deploytest
 
 import (
 	"context"
-	"github.com/sidecast/sidecast/internal/syncbuf"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/syncbuf"
 )
 
 // TestExampleBackendImageOnHost replays examples/socketio-chat/Dockerfile

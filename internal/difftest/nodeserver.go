@@ -3,7 +3,6 @@ package difftest
 import (
 	"context"
 	"fmt"
-	"github.com/sidecast/sidecast/internal/syncbuf"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/syncbuf"
 )
 
 // Example Node backends, relative to the repository root.

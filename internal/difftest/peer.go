@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"github.com/sidecast/sidecast/internal/syncbuf"
 	"io"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/syncbuf"
 )
 
 // PeerDir is the socket.io-client peer's folder, relative to the repository

@@ -3,7 +3,6 @@ package siotest
 import (
 	"context"
 	"fmt"
-	"github.com/sidecast/sidecast/internal/syncbuf"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/syncbuf"
 )
 
 // ServerDir is the example backend's folder, relative to the repository root.
