@@ -10,6 +10,11 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/sidecast/sidecast/internal/config"
+	"github.com/sidecast/sidecast/internal/demo"
+	"github.com/sidecast/sidecast/internal/node"
+	"github.com/sidecast/sidecast/internal/ops"
 )
 
 func main() {
@@ -25,36 +30,36 @@ const (
 )
 
 // run is main without the process around it: it returns the exit code
-// (DESIGN §9: 0 clean, 2 configuration, 1 anything else).
+// (docs/design.md, Exit codes: 0 clean, 2 configuration, 1 anything else).
 func run(args []string, environ map[string]string, stdout, stderr io.Writer) int {
 	cmd, err := parseCommand(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "sidecast: %v\n\n", err)
-		writeHelp(stderr)
+		config.WriteHelp(stderr)
 		return 2
 	}
 	if cmd == cmdHelp {
-		writeHelp(stdout)
+		config.WriteHelp(stdout)
 		return 0
 	}
-	cfg, err := LoadConfig(environ)
+	cfg, err := config.Load(environ)
 	if err != nil {
 		reportConfigError(stderr, err)
 		return 2
 	}
 	if cmd == cmdDemo {
-		demoDefaults(cfg, environ)
+		demo.Defaults(cfg, environ)
 	}
-	logger := newLogger(cfg, stderr)
+	logger := ops.NewLogger(cfg, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	switch cmd {
 	case cmdDemo:
-		err = runDemo(ctx, cfg, logger, stdout, stderr)
+		err = demo.Run(ctx, cfg, logger, stdout, stderr)
 	case cmdCheck:
-		err = runHealthcheck(ctx, cfg, stdout)
+		err = ops.RunHealthcheck(ctx, cfg, stdout)
 	default:
-		err = serve(ctx, cfg, logger)
+		err = node.Serve(ctx, cfg, logger)
 	}
 	return exitCode(err, logger)
 }
@@ -87,7 +92,7 @@ func exitCode(err error, logger *slog.Logger) int {
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, errBadConfig):
+	case errors.Is(err, config.ErrBadConfig):
 		logger.Error("configuration error", "err", err)
 		return 2
 	}
@@ -95,7 +100,10 @@ func exitCode(err error, logger *slog.Logger) int {
 	return 1
 }
 
-// env2map turns os.Environ into the map LoadConfig reads.
+// errUsage marks a bad command line (an unknown argument); exit code 2.
+var errUsage = errors.New("usage")
+
+// env2map turns os.Environ into the map config.Load reads.
 func env2map(environ []string) map[string]string {
 	m := make(map[string]string, len(environ))
 	for _, kv := range environ {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/sidecast/sidecast/internal/redistest"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 const (
@@ -71,7 +72,7 @@ func TestBusAuthentication(t *testing.T) {
 						}
 					}
 					if s.wantDelivered {
-						eventually(t, 5*time.Second, "both envelopes delivered", func() bool { return in.count() == before+2 })
+						testkit.WaitUntil(t, 5*time.Second, "both envelopes delivered", func() bool { return in.count() == before+2 })
 						in.mu.Lock()
 						got := in.envs[len(in.envs)-1]
 						in.mu.Unlock()
@@ -80,7 +81,7 @@ func TestBusAuthentication(t *testing.T) {
 						}
 						return
 					}
-					eventually(t, 5*time.Second, "both envelopes refused", func() bool {
+					testkit.WaitUntil(t, 5*time.Second, "both envelopes refused", func() bool {
 						return rb.Stats().Unauthenticated == refused+2
 					})
 					if in.count() != before {
@@ -134,12 +135,12 @@ func TestBusAuthHidesHandshakes(t *testing.T) {
 		if err := raw.Publish(ctx, "hide:sidecast:node:b", tampered).Err(); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 5*time.Second, "the tampered copy refused", func() bool { return b.Stats().Unauthenticated == before+1 })
+		testkit.WaitUntil(t, 5*time.Second, "the tampered copy refused", func() bool { return b.Stats().Unauthenticated == before+1 })
 		if _, err := ps.ReceiveMessage(ctx); err != nil { // the raw subscriber sees the copy too
 			t.Fatal(err)
 		}
 	}
-	eventually(t, 5*time.Second, "three handshakes delivered in clear", func() bool { return in.count() == 3 })
+	testkit.WaitUntil(t, 5*time.Second, "three handshakes delivered in clear", func() bool { return in.count() == 3 })
 	for _, env := range in.envs {
 		if string(env.Payload) != "Cookie: "+testCookie {
 			t.Fatalf("%v payload %q after opening", env.Kind, env.Payload)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sidecast/sidecast/internal/testkit"
 	"github.com/sidecast/sidecast/proxy"
 )
 
@@ -78,7 +79,7 @@ func barrierRig(t *testing.T, timeout time.Duration, mods ...func(*ClusterConfig
 	subscribe(t, busB, NodeChannel("b"), peer.handle)
 	regA := reg(busA)
 	reg(busB)
-	eventually(t, 5*time.Second, "a sees b", func() bool { return len(regA.Peers()) == 1 })
+	testkit.WaitUntil(t, 5*time.Second, "a sees b", func() bool { return len(regA.Peers()) == 1 })
 	px, err := proxy.New(proxy.Config{Protocol: proxy.ProtocolSocketIO, Backend: &url.URL{Scheme: "http", Host: "127.0.0.1:9"}})
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +113,7 @@ func TestBarrierHoldsUntilPeerWrote(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = cs.FromClient(unitOf(`42["send_message",{}]`))
-	d := eventually(t, 5*time.Second, "both units reach the backend", func() bool { return len(home.written()) == 2 })
+	d := testkit.WaitUntil(t, 5*time.Second, "both units reach the backend", func() bool { return len(home.written()) == 2 })
 	t.Logf("barrier released after %v", d)
 	if got := home.written(); got[0] != `40{"userId":"a"}` || got[1] != `42["send_message",{}]` {
 		t.Fatalf("backend got %q", got)
@@ -131,7 +132,7 @@ func TestBarrierTimeoutThenNotWaited(t *testing.T) {
 	cs, home := openHome(c)
 	start := time.Now()
 	_ = cs.FromClient(unitOf(`40{"userId":"a"}`))
-	eventually(t, 5*time.Second, "the CONNECT goes after the bound", func() bool { return len(home.written()) == 1 })
+	testkit.WaitUntil(t, 5*time.Second, "the CONNECT goes after the bound", func() bool { return len(home.written()) == 1 })
 	if waited := time.Since(start); waited < bound {
 		t.Fatalf("released after %v, before the bound %v", waited, bound)
 	}
@@ -140,7 +141,7 @@ func TestBarrierTimeoutThenNotWaited(t *testing.T) {
 	}
 	start = time.Now()
 	_ = cs.FromClient(unitOf(`42["join",{"r":2}]`)) // membership, but the peer is not waited for
-	eventually(t, 5*time.Second, "the join goes at once", func() bool { return len(home.written()) == 2 })
+	testkit.WaitUntil(t, 5*time.Second, "the join goes at once", func() bool { return len(home.written()) == 2 })
 	if waited := time.Since(start); waited > bound/2 {
 		t.Fatalf("a peer that missed a barrier was waited for again (%v)", waited)
 	}
@@ -149,13 +150,13 @@ func TestBarrierTimeoutThenNotWaited(t *testing.T) {
 	ack := Envelope{Kind: KindBarrierAck, Sender: []byte("b"), Epoch: peer.bus.Epoch(), Session: []byte("x"), Seq: 1}
 	b, _ := ack.Append(nil)
 	_ = peer.bus.Publish(NodeChannel("a"), b)
-	eventually(t, 5*time.Second, "the peer counts again", func() bool {
+	testkit.WaitUntil(t, 5*time.Second, "the peer counts again", func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		return !c.missed["b"]
 	})
 	_ = cs.FromClient(unitOf(`42["join",{"r":3}]`))
-	eventually(t, 5*time.Second, "the acked join goes", func() bool { return len(home.written()) == 3 })
+	testkit.WaitUntil(t, 5*time.Second, "the acked join goes", func() bool { return len(home.written()) == 3 })
 	if st := c.Stats(); st.BarrierTimeouts != 1 {
 		t.Fatalf("barrier timeouts %d after the peer answered, want 1", st.BarrierTimeouts)
 	}
@@ -201,7 +202,7 @@ func TestSequenceGapAsksResync(t *testing.T) {
 				t.Fatalf("lastSeq %d, want %d", m.seq(), tt.lastSeq)
 			}
 			if tt.resync {
-				eventually(t, 5*time.Second, "a resync request", func() bool {
+				testkit.WaitUntil(t, 5*time.Second, "a resync request", func() bool {
 					mu.Lock()
 					defer mu.Unlock()
 					return len(got) > before && got[len(got)-1] == KindResyncRequest

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/sidecast/sidecast/internal/redistest"
 	"github.com/sidecast/sidecast/internal/syncbuf"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // assertWorks checks a bus end to end: self-check healthy, a registry
@@ -22,11 +23,11 @@ func assertWorks(t *testing.T, rc RedisConfig) {
 	var got collector
 	subscribe(t, b, NodeChannel("node-b"), got.handle)
 	roundTrip(t, a, b, &got, "hello", 10*time.Second)
-	eventually(t, 10*time.Second, "self-check healthy", func() bool { return a.Status().Healthy && b.Status().Healthy })
+	testkit.WaitUntil(t, 10*time.Second, "self-check healthy", func() bool { return a.Status().Healthy && b.Status().Healthy })
 	var la, lb eventLog
 	startRegistry(t, a, "a:1", &la)
 	startRegistry(t, b, "b:1", &lb)
-	eventually(t, 10*time.Second, "registry sees the peer", func() bool { _, _, ok := la.find(PeerUp, "node-b"); return ok })
+	testkit.WaitUntil(t, 10*time.Second, "registry sees the peer", func() bool { _, _, ok := la.find(PeerUp, "node-b"); return ok })
 }
 
 // assertRefused checks that a bus with rc cannot work and that its error
@@ -46,7 +47,7 @@ func assertRefused(t *testing.T, rc RedisConfig, want, secret string) {
 	if !strings.Contains(err.Error(), want) {
 		t.Fatalf("Check error %q does not say %q", err, want)
 	}
-	eventually(t, 10*time.Second, "refusal logged", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "refusal logged", func() bool {
 		return strings.Contains(logs.String(), "redis unavailable") && strings.Contains(logs.String(), want)
 	})
 	if st := b.Status(); st.Connected || st.Healthy || st.Err == nil {

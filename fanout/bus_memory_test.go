@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // memoryPair returns two buses on one hub, b subscribed with h, and the
@@ -73,7 +75,7 @@ func TestMemoryBusQueueFull(t *testing.T) {
 	if full == 0 || a.Stats().DroppedQueueFull != uint64(full) {
 		t.Fatalf("full=%d stats=%+v", full, a.Stats())
 	}
-	eventually(t, 5*time.Second, "queued messages delivered", func() bool { return n.Load() == int64(100-full) })
+	testkit.WaitUntil(t, 5*time.Second, "queued messages delivered", func() bool { return n.Load() == int64(100-full) })
 }
 
 func BenchmarkMemoryBusPublishDeliver(b *testing.B) {

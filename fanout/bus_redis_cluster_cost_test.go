@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sidecast/sidecast/internal/redistest"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // clusterSample is the cluster's counters summed over a counted run.
@@ -131,11 +132,11 @@ func testClusterCost(ctx context.Context, t *testing.T, rc *redistest.Cluster) {
 		dave := dialChat(t, nodes[0], "dave")
 		dave.send(map[string]any{"type": "join", "room": "r"})
 		dave.waitFor(map[string]any{"type": "joined", "user": "dave"}, 1)
-		eventually(t, 10*time.Second, "dave's mirrors open", func() bool {
+		testkit.WaitUntil(t, 10*time.Second, "dave's mirrors open", func() bool {
 			return nodes[1].cl.Stats().Mirrors == 3 && nodes[2].cl.Stats().Mirrors == 3
 		})
 		_ = dave.conn.Close()
-		eventually(t, 10*time.Second, "dave's mirrors close", func() bool {
+		testkit.WaitUntil(t, 10*time.Second, "dave's mirrors close", func() bool {
 			return nodes[1].cl.Stats().Mirrors == 2 && nodes[2].cl.Stats().Mirrors == 2
 		})
 	}).minus(bg)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sidecast/sidecast/internal/redistest"
 	"github.com/sidecast/sidecast/internal/syncbuf"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // clusterNetwork is a network over a real local Redis Cluster (three
@@ -68,7 +69,7 @@ func testClusterACL(ctx context.Context, t *testing.T, rc *redistest.Cluster) {
 	roundTrip(t, a, b, &got, "through the ACL", 10*time.Second)
 	ra := startRegistry(t, a, "a:1", &eventLog{})
 	startRegistry(t, b, "b:1", &eventLog{})
-	eventually(t, 10*time.Second, "registry and self-check through the ACL", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "registry and self-check through the ACL", func() bool {
 		return a.Status().Healthy && len(ra.Peers()) == 1
 	})
 	if strings.Contains(logs.String(), "NOPERM") || strings.Contains(logs.String(), secret) {
@@ -170,7 +171,7 @@ func testClusterShardChannels(ctx context.Context, t *testing.T, rc *redistest.C
 	ids := []string{"n1", "n2", "n3", "n4", "n5", "n6"}
 	for _, id := range ids {
 		b := n.bus(t, fastConfig(id))
-		eventually(t, 10*time.Second, id+" healthy", func() bool { return b.Status().Healthy })
+		testkit.WaitUntil(t, 10*time.Second, id+" healthy", func() bool { return b.Status().Healthy })
 	}
 	masters, err := rc.Masters(ctx)
 	if err != nil {
@@ -274,7 +275,7 @@ func testClusterSlotMigration(ctx context.Context, t *testing.T, rc *redistest.C
 		t.Fatal(err)
 	}
 	took := roundTrip(t, a, b, &got, "after", 20*time.Second)
-	eventually(t, 10*time.Second, "resubscription counted", func() bool { return b.Stats().Reconnects >= 1 })
+	testkit.WaitUntil(t, 10*time.Second, "resubscription counted", func() bool { return b.Stats().Reconnects >= 1 })
 	t.Logf("slot moved %s → %s; delivery resumed after %v (since the move %v); a lost %+v",
 		from.Addr(), to.Addr(), took, time.Since(start), a.Stats())
 	if !strings.Contains(logs.String(), "subscription restored") || !strings.Contains(logs.String(), to.Addr()) {

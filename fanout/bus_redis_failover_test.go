@@ -9,6 +9,7 @@ import (
 
 	"github.com/sidecast/sidecast/internal/redistest"
 	"github.com/sidecast/sidecast/internal/syncbuf"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // failoverCeiling bounds how long cross-node delivery may stay broken after
@@ -100,7 +101,7 @@ func testRegistryShardFailover(ctx context.Context, t *testing.T, rc *redistest.
 		t.Cleanup(func() { _ = r.Close() })
 		regs, logs = append(regs, r), append(logs, l)
 	}
-	eventually(t, 10*time.Second, "registries see each other", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "registries see each other", func() bool {
 		for _, r := range regs {
 			if len(r.Peers()) != 2 {
 				return false
@@ -124,7 +125,7 @@ func testRegistryShardFailover(ctx context.Context, t *testing.T, rc *redistest.
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "a heartbeat reaches the new master", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "a heartbeat reaches the new master", func() bool {
 		ttl, err := rc.Client(promoted).PTTL(ctx, key).Result()
 		up := err == nil && ttl > prev+10*time.Millisecond
 		prev = ttl

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sidecast/sidecast/internal/redistest"
+	"github.com/sidecast/sidecast/internal/testkit"
 	"github.com/valyala/bytebufferpool"
 )
 
@@ -69,11 +70,11 @@ func TestRedisPublishStallFailsBatchWithinTimeout(t *testing.T) {
 		}
 	}
 	publishOne()
-	eventually(t, 10*time.Second, "the first message published", func() bool { return b.Stats().Published == 1 })
+	testkit.WaitUntil(t, 10*time.Second, "the first message published", func() bool { return b.Stats().Published == 1 })
 
 	px.Pause()
 	publishOne()
-	took := eventually(t, 10*time.Second, "the stalled batch failed", func() bool { return b.Stats().DroppedTransport == 1 })
+	took := testkit.WaitUntil(t, 10*time.Second, "the stalled batch failed", func() bool { return b.Stats().DroppedTransport == 1 })
 	t.Logf("stalled batch failed after %v (request timeout %v)", took, timeout)
 	if took < timeout-50*time.Millisecond || took > timeout+700*time.Millisecond {
 		t.Errorf("stalled batch failed after %v, want about the request timeout %v", took, timeout)
@@ -81,7 +82,7 @@ func TestRedisPublishStallFailsBatchWithinTimeout(t *testing.T) {
 
 	px.Resume()
 	publishOne()
-	eventually(t, 10*time.Second, "a message published after the stall", func() bool { return b.Stats().Published == 2 })
+	testkit.WaitUntil(t, 10*time.Second, "a message published after the stall", func() bool { return b.Stats().Published == 2 })
 }
 
 // A connection that the server closed while the bus was idle (a Redis
@@ -96,7 +97,7 @@ func TestRedisPublishAfterServerClosedIdleConnection(t *testing.T) {
 	if err := b.Publish(to, []byte("before")); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "the first message published", func() bool { return b.Stats().Published == 1 })
+	testkit.WaitUntil(t, 10*time.Second, "the first message published", func() bool { return b.Stats().Published == 1 })
 	killed, err := b.client.ClientKillByFilter(t.Context(), "TYPE", "normal", "SKIPME", "yes").Result()
 	if err != nil || killed == 0 {
 		t.Fatalf("CLIENT KILL: %d killed, %v", killed, err)
@@ -105,7 +106,7 @@ func TestRedisPublishAfterServerClosedIdleConnection(t *testing.T) {
 	if err := b.Publish(to, []byte("after")); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "the second message written", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "the second message written", func() bool {
 		st := b.Stats()
 		return st.Published+st.DroppedTransport == 2
 	})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sidecast/sidecast/internal/redistest"
 	"github.com/sidecast/sidecast/internal/syncbuf"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // redisBus starts a RedisBus against rc and closes it when the test ends.
@@ -27,7 +28,7 @@ func roundTrip(t *testing.T, a, b Bus, got *collector, payload string, within ti
 	t.Helper()
 	start := time.Now()
 	seq := uint64(0)
-	eventually(t, within, "delivery "+payload, func() bool {
+	testkit.WaitUntil(t, within, "delivery "+payload, func() bool {
 		for _, r := range got.all() {
 			if r.payload == payload {
 				return true
@@ -54,7 +55,7 @@ func TestRedisBusReconnectsAfterRestart(t *testing.T) {
 	roundTrip(t, a, b, &got, "before", 10*time.Second)
 
 	srv.Kill()
-	down := eventually(t, 10*time.Second, "b notices Redis is gone", func() bool { return !b.Status().Connected })
+	down := testkit.WaitUntil(t, 10*time.Second, "b notices Redis is gone", func() bool { return !b.Status().Connected })
 	t.Logf("outage noticed after %v; status %+v", down, b.Status())
 	lostBefore := a.Stats().DroppedTransport
 	for i := 0; i < 10; i++ {
@@ -62,7 +63,7 @@ func TestRedisBusReconnectsAfterRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, 30*time.Second, "frames published during the outage counted as lost", func() bool {
+	testkit.WaitUntil(t, 30*time.Second, "frames published during the outage counted as lost", func() bool {
 		return a.Stats().DroppedTransport >= lostBefore+10
 	})
 	srv.Restart()
@@ -71,7 +72,7 @@ func TestRedisBusReconnectsAfterRestart(t *testing.T) {
 	took := roundTrip(t, a, b, &got, "after", 30*time.Second)
 	t.Logf("delivery resumed %v after Redis restarted (ceiling 30s; reconnect backoff %v..%v)",
 		took, cfgB.ReconnectMin, cfgB.ReconnectMax)
-	eventually(t, 10*time.Second, "b healthy again", func() bool { return b.Status().Healthy })
+	testkit.WaitUntil(t, 10*time.Second, "b healthy again", func() bool { return b.Status().Healthy })
 	t.Logf("self-check healthy %v after restart", time.Since(restarted))
 	if s := b.Stats(); s.Reconnects < 1 {
 		t.Fatalf("stats %+v: reconnect not counted", s)
@@ -96,7 +97,7 @@ func TestRedisBusStartsDegraded(t *testing.T) {
 		t.Fatalf("status with Redis down: %+v", st)
 	}
 	srv.Restart()
-	took := eventually(t, 30*time.Second, "bus healthy once Redis answers", func() bool { return b.Status().Healthy })
+	took := testkit.WaitUntil(t, 30*time.Second, "bus healthy once Redis answers", func() bool { return b.Status().Healthy })
 	t.Logf("joined %v after Redis came up", took)
 }
 
@@ -108,7 +109,7 @@ func TestRedisNamesNeverMatchNativeAdapter(t *testing.T) {
 	a := redisBus(t, fastConfig("node-a"), rc)
 	var log eventLog
 	startRegistry(t, a, "x:1", &log)
-	eventually(t, 10*time.Second, "healthy", func() bool { return a.Status().Healthy })
+	testkit.WaitUntil(t, 10*time.Second, "healthy", func() bool { return a.Status().Healthy })
 
 	ctx := context.Background()
 	chans, err := a.client.PubSubChannels(ctx, "*").Result()
@@ -141,14 +142,14 @@ func TestRedisBusSurvivesNetworkStall(t *testing.T) {
 	var got collector
 	subscribe(t, b, NodeChannel("node-b"), got.handle)
 	roundTrip(t, a, b, &got, "before", 10*time.Second)
-	eventually(t, 10*time.Second, "b healthy", func() bool { return b.Status().Healthy })
+	testkit.WaitUntil(t, 10*time.Second, "b healthy", func() bool { return b.Status().Healthy })
 
 	proxy.Pause()
-	unhealthy := eventually(t, 20*time.Second, "stall noticed by the self-check", func() bool { return !b.Status().Healthy })
-	disconnected := eventually(t, 20*time.Second, "stall noticed by the idle ping", func() bool { return !b.Status().Connected })
+	unhealthy := testkit.WaitUntil(t, 20*time.Second, "stall noticed by the self-check", func() bool { return !b.Status().Healthy })
+	disconnected := testkit.WaitUntil(t, 20*time.Second, "stall noticed by the idle ping", func() bool { return !b.Status().Connected })
 	t.Logf("stall: unhealthy after %v, disconnected %v later", unhealthy, disconnected)
 	proxy.Resume()
 	took := roundTrip(t, a, b, &got, "after", 30*time.Second)
-	eventually(t, 10*time.Second, "b healthy again", func() bool { return b.Status().Healthy })
+	testkit.WaitUntil(t, 10*time.Second, "b healthy again", func() bool { return b.Status().Healthy })
 	t.Logf("delivery resumed %v after the network did", took)
 }

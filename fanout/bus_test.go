@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sidecast/sidecast/internal/syncbuf"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 func TestBusPublishSubscribe(t *testing.T) {
@@ -22,7 +23,7 @@ func TestBusPublishSubscribe(t *testing.T) {
 					t.Fatalf("publish: %v", err)
 				}
 			}
-			eventually(t, 10*time.Second, "10 messages delivered", func() bool { return got.len() == 10 })
+			testkit.WaitUntil(t, 10*time.Second, "10 messages delivered", func() bool { return got.len() == 10 })
 			for i, r := range got.all() {
 				want := received{KindFrame, "node-a", "s1", a.Epoch(), uint64(i + 1), fmt.Sprintf("frame %d", i+1)}
 				if r != want {
@@ -50,7 +51,7 @@ func TestBusOrderUnderBatching(t *testing.T) {
 					t.Fatalf("publish %d: %v", i, err)
 				}
 			}
-			eventually(t, 60*time.Second, "10,000 messages delivered", func() bool { return got.len() >= total })
+			testkit.WaitUntil(t, 60*time.Second, "10,000 messages delivered", func() bool { return got.len() >= total })
 			t.Logf("%s: %d messages published and delivered in %v", n.name, total, time.Since(start))
 			for i, r := range got.all() {
 				if r.seq != uint64(i+1) {
@@ -68,7 +69,7 @@ func TestBusSelfCheck(t *testing.T) {
 	for _, n := range networks(t) {
 		t.Run(n.name, func(t *testing.T) {
 			a := n.bus(t, fastConfig("node-a"))
-			took := eventually(t, 10*time.Second, "self-check healthy", func() bool { return a.Status().Healthy })
+			took := testkit.WaitUntil(t, 10*time.Second, "self-check healthy", func() bool { return a.Status().Healthy })
 			st := a.Status()
 			if !st.Connected || st.Err != nil || st.LastCheck.IsZero() || st.RoundTrip <= 0 {
 				t.Fatalf("status %+v", st)
@@ -100,7 +101,7 @@ func TestBusRefusesUnknownVersion(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			eventually(t, 10*time.Second, "valid message after refused ones", func() bool { return got.len() == 1 })
+			testkit.WaitUntil(t, 10*time.Second, "valid message after refused ones", func() bool { return got.len() == 1 })
 			if r := got.all()[0]; r.seq != 2 {
 				t.Fatalf("delivered %+v, want only seq 2", r)
 			}

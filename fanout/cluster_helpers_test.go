@@ -15,6 +15,7 @@ import (
 	"github.com/gobwas/ws/wsutil"
 
 	"github.com/sidecast/sidecast/examples/wschat"
+	"github.com/sidecast/sidecast/internal/testkit"
 	"github.com/sidecast/sidecast/proxy"
 )
 
@@ -104,7 +105,7 @@ func (tn *testNode) stop() {
 // waitPeers waits until every node sees all the others.
 func waitPeers(t *testing.T, nodes ...*testNode) {
 	t.Helper()
-	eventually(t, 10*time.Second, "nodes see each other", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "nodes see each other", func() bool {
 		for _, n := range nodes {
 			if len(n.reg.Peers()) != len(nodes)-1 {
 				return false
@@ -191,7 +192,7 @@ func matches(m, want map[string]any) bool {
 // waitFor waits until c got exactly n messages matching want (more fails at once).
 func (c *chatClient) waitFor(want map[string]any, n int) {
 	c.t.Helper()
-	eventually(c.t, 10*time.Second, c.name+" receives its messages", func() bool {
+	testkit.WaitUntil(c.t, 10*time.Second, c.name+" receives its messages", func() bool {
 		got := c.count(want)
 		if got > n {
 			c.t.Fatalf("%s got %d messages matching %v, want %d", c.name, got, want, n)

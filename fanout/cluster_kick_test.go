@@ -12,6 +12,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 
+	"github.com/sidecast/sidecast/internal/testkit"
 	"github.com/sidecast/sidecast/proxy"
 )
 
@@ -108,7 +109,7 @@ func TestClusterWebSocketKick(t *testing.T) {
 	}
 	waitPeers(t, nodes...)
 	alice := dialChat(t, nodes[0], "alice")
-	eventually(t, 10*time.Second, "alice is on every backend", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "alice is on every backend", func() bool {
 		return backends[0].count("alice") == 1 && backends[1].count("alice") == 1 && backends[2].count("alice") == 1
 	})
 	resp, err := http.Post(nodes[1].backendURL+"/kick?user=alice", "text/plain", nil)
@@ -121,7 +122,7 @@ func TestClusterWebSocketKick(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("alice's connection is still open after backend b kicked her")
 	}
-	eventually(t, 10*time.Second, "alice is gone from every backend", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "alice is gone from every backend", func() bool {
 		return backends[0].count("alice") == 0 && backends[2].count("alice") == 0
 	})
 	if k := nodes[0].cl.Stats().Kicks; k != 1 {

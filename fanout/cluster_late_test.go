@@ -3,6 +3,8 @@ package fanout
 import (
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestClusterLateNode: a node that starts after clients connected and
@@ -22,7 +24,7 @@ func TestClusterLateNode(t *testing.T) {
 
 			c := startWSNode(t, n, "c", wsClusterConfig())
 			waitPeers(t, a, b, c)
-			d := eventually(t, 10*time.Second, "late node mirrors both sessions", func() bool { return c.cl.Mirrors() == 2 })
+			d := testkit.WaitUntil(t, 10*time.Second, "late node mirrors both sessions", func() bool { return c.cl.Mirrors() == 2 })
 			t.Logf("%s: late node mirrored the sessions in %v", n.name, d)
 			carol := dialChat(t, c, "carol")
 			carol.send(map[string]any{"type": "join", "room": "r"})

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sidecast/sidecast/examples/wschat"
+	"github.com/sidecast/sidecast/internal/testkit"
 	"github.com/sidecast/sidecast/proxy"
 )
 
@@ -62,7 +63,7 @@ func latencyRun(t *testing.T, n *network, window time.Duration) {
 		alice.send(map[string]any{"type": "say", "room": "r", "text": strconv.Itoa(i)})
 	}
 	tick.Stop()
-	eventually(t, 30*time.Second, "bob receives every message", func() bool {
+	testkit.WaitUntil(t, 30*time.Second, "bob receives every message", func() bool {
 		return bob.count(map[string]any{"type": "said", "from": "alice"}) >= latencyMessages
 	})
 	after := commandStats(t, n)
@@ -200,7 +201,7 @@ func TestClusterCoalescesBroadcast(t *testing.T) {
 		}
 		tick.Stop()
 		for _, c := range bobs {
-			eventually(t, 30*time.Second, c.name+" receives every message", func() bool {
+			testkit.WaitUntil(t, 30*time.Second, c.name+" receives every message", func() bool {
 				return c.count(map[string]any{"type": "said", "from": "alice"}) >= msgs
 			})
 			c.latencies(t, sent) // fails on a duplicate or a reordering

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestCoalescerLeavesWhenIdle: with a coalescing window far longer than a
@@ -27,7 +29,7 @@ func TestCoalescerLeavesWhenIdle(t *testing.T) {
 			tick.Stop()
 			var all []time.Duration
 			for _, c := range bobs {
-				eventually(t, 10*time.Second, c.name+" receives every message", func() bool {
+				testkit.WaitUntil(t, 10*time.Second, c.name+" receives every message", func() bool {
 					return c.count(map[string]any{"type": "said", "from": "alice"}) >= msgs
 				})
 				all = append(all, c.latencies(t, sent)...)

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // frameLog records the KindFrame envelopes a fake home node receives.
@@ -74,7 +76,7 @@ func TestCoalescer(t *testing.T) {
 				co.add([]byte(f.sid), unitOf(f.payload))
 			}
 			co.flush()
-			eventually(t, 5*time.Second, "frames arrive", func() bool { return len(log.snapshot()) >= len(tt.want) })
+			testkit.WaitUntil(t, 5*time.Second, "frames arrive", func() bool { return len(log.snapshot()) >= len(tt.want) })
 			if got := log.snapshot(); !slices.Equal(got, tt.want) {
 				t.Fatalf("bus carried %q, want %q", got, tt.want)
 			}
@@ -95,7 +97,7 @@ func TestCoalescerWindow(t *testing.T) {
 	start := time.Now()
 	co.add([]byte("s1"), unitOf("F"))
 	co.add([]byte("s2"), unitOf("F"))
-	d := eventually(t, 5*time.Second, "the window flushes", func() bool { return len(log.snapshot()) == 1 })
+	d := testkit.WaitUntil(t, 5*time.Second, "the window flushes", func() bool { return len(log.snapshot()) == 1 })
 	t.Logf("flushed after %v (window 20ms)", d)
 	if time.Since(start) < 20*time.Millisecond {
 		t.Fatalf("flushed before the window: %v", time.Since(start))

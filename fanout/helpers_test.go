@@ -69,19 +69,6 @@ func testLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > within {
-			t.Fatalf("%s: not within %v", what, within)
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition with a deadline
-	}
-	return time.Since(start)
-}
-
 // subscribe subscribes ch on b, waiting up to 10s for the subscription.
 func subscribe(t *testing.T, b Bus, ch Channel, h Handler) {
 	t.Helper()

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestConnectGoesToPeersDuringHandshakeBarrier: a client's CONNECT reaches
@@ -16,7 +18,7 @@ func TestConnectGoesToPeersDuringHandshakeBarrier(t *testing.T) {
 	if err := cs.FromClient(unitOf(`40{"userId":"a"}`)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 2*time.Second, "the CONNECT reaches the peer before the handshake's ack", func() bool {
+	testkit.WaitUntil(t, 2*time.Second, "the CONNECT reaches the peer before the handshake's ack", func() bool {
 		peer.mu.Lock()
 		defer peer.mu.Unlock()
 		return slices.Contains(peer.kinds, KindConnect)
@@ -32,7 +34,7 @@ func TestConnectGoesToPeersDuringHandshakeBarrier(t *testing.T) {
 	if err := peer.bus.Publish(NodeChannel("a"), b); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 2*time.Second, "the CONNECT goes home at the peer's ack of it", func() bool { return len(home.written()) == 1 })
+	testkit.WaitUntil(t, 2*time.Second, "the CONNECT goes home at the peer's ack of it", func() bool { return len(home.written()) == 1 })
 	if st := c.Stats(); st.BarrierTimeouts != 0 {
 		t.Fatalf("%d barrier timeouts", st.BarrierTimeouts)
 	}

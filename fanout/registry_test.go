@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // Short, named intervals so arrival and death show up fast.
@@ -69,8 +71,8 @@ func TestRegistryArrivalAndDeath(t *testing.T) {
 			busB := n.bus(t, fastConfig("node-b"))
 			rb := startRegistry(t, busB, "10.0.0.2:3000", &logB)
 
-			eventually(t, 5*time.Second, "a sees b arrive", func() bool { _, _, ok := logA.find(PeerUp, "node-b"); return ok })
-			eventually(t, 5*time.Second, "b sees a", func() bool { _, _, ok := logB.find(PeerUp, "node-a"); return ok })
+			testkit.WaitUntil(t, 5*time.Second, "a sees b arrive", func() bool { _, _, ok := logA.find(PeerUp, "node-b"); return ok })
+			testkit.WaitUntil(t, 5*time.Second, "b sees a", func() bool { _, _, ok := logB.find(PeerUp, "node-a"); return ok })
 			peers := ra.Peers()
 			if len(peers) != 1 || peers[0] != (Peer{ID: "node-b", Epoch: busB.Epoch(), Address: "10.0.0.2:3000"}) {
 				t.Fatalf("a's peers = %+v", peers)
@@ -78,7 +80,7 @@ func TestRegistryArrivalAndDeath(t *testing.T) {
 
 			died := time.Now()
 			rb.crash() // no departure: only the TTL can tell
-			eventually(t, testTTL+testPoll+10*time.Second, "a sees b die", func() bool { _, _, ok := logA.find(PeerDown, "node-b"); return ok })
+			testkit.WaitUntil(t, testTTL+testPoll+10*time.Second, "a sees b die", func() bool { _, _, ok := logA.find(PeerDown, "node-b"); return ok })
 			ev, at, _ := logA.find(PeerDown, "node-b")
 			took := at.Sub(died)
 			t.Logf("%s: death seen after %v (TTL %v, heartbeat %v, poll %v)", n.name, took, testTTL, testBeat, testPoll)
@@ -102,12 +104,12 @@ func TestRegistryLeaveAndRestart(t *testing.T) {
 			startRegistry(t, n.bus(t, fastConfig("node-a")), "a:1", &logA)
 			busB := n.bus(t, fastConfig("node-b"))
 			rb := startRegistry(t, busB, "b:1", &logB)
-			eventually(t, 5*time.Second, "a sees b", func() bool { _, _, ok := logA.find(PeerUp, "node-b"); return ok })
+			testkit.WaitUntil(t, 5*time.Second, "a sees b", func() bool { _, _, ok := logA.find(PeerUp, "node-b"); return ok })
 
 			if err := rb.Close(); err != nil {
 				t.Fatalf("close: %v", err)
 			}
-			took := eventually(t, 5*time.Second, "a sees b leave", func() bool { _, _, ok := logA.find(PeerDown, "node-b"); return ok })
+			took := testkit.WaitUntil(t, 5*time.Second, "a sees b leave", func() bool { _, _, ok := logA.find(PeerDown, "node-b"); return ok })
 			if ev, _, _ := logA.find(PeerDown, "node-b"); ev.Reason != "left" {
 				t.Fatalf("reason %q, want left", ev.Reason)
 			}
@@ -117,7 +119,7 @@ func TestRegistryLeaveAndRestart(t *testing.T) {
 			cfg := fastConfig("node-b")
 			cfg.Epoch = busB.Epoch() + 1
 			startRegistry(t, n.bus(t, cfg), "b:2", &logB)
-			eventually(t, 5*time.Second, "a sees b again", func() bool {
+			testkit.WaitUntil(t, 5*time.Second, "a sees b again", func() bool {
 				logA.mu.Lock()
 				defer logA.mu.Unlock()
 				last := logA.events[len(logA.events)-1]
@@ -147,18 +149,18 @@ func TestRegistrySelfLapsed(t *testing.T) {
 			busA := n.bus(t, fastConfig("node-a"))
 			startRegistry(t, busA, "a:1", &logA)
 			startRegistry(t, n.bus(t, fastConfig("node-b")), "b:1", &logB)
-			eventually(t, 5*time.Second, "b sees a", func() bool { _, _, ok := logB.find(PeerUp, "node-a"); return ok })
+			testkit.WaitUntil(t, 5*time.Second, "b sees a", func() bool { _, _, ok := logB.find(PeerUp, "node-a"); return ok })
 
 			if err := busA.DeletePresence(context.Background(), "node-a"); err != nil {
 				t.Fatal(err)
 			}
-			eventually(t, 5*time.Second, "a told its record lapsed", func() bool { _, _, ok := logA.find(SelfLapsed, "node-a"); return ok })
+			testkit.WaitUntil(t, 5*time.Second, "a told its record lapsed", func() bool { _, _, ok := logA.find(SelfLapsed, "node-a"); return ok })
 			listed := func() bool {
 				found := false
 				_ = busA.ListPresence(context.Background(), func(id string, _ []byte) { found = found || id == "node-a" })
 				return found
 			}
-			eventually(t, 5*time.Second, "a's record stored again", listed)
+			testkit.WaitUntil(t, 5*time.Second, "a's record stored again", listed)
 		})
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // roundTrips records what a bus reports to BusConfig.OnRoundTrip.
@@ -37,12 +39,12 @@ func TestOnRoundTrip(t *testing.T) {
 			cfg := fastConfig("node-rt")
 			cfg.OnRoundTrip = rt.observe
 			b := n.bus(t, cfg)
-			eventually(t, 10*time.Second, "self-check round trips", func() bool { return rt.count("selfcheck") >= 3 })
+			testkit.WaitUntil(t, 10*time.Second, "self-check round trips", func() bool { return rt.count("selfcheck") >= 3 })
 			if n.server != nil {
 				if err := b.Publish(NodeChannel("elsewhere"), encode(t, b, KindFrame, "s1", 1, "x")); err != nil {
 					t.Fatal(err)
 				}
-				eventually(t, 10*time.Second, "a publish round trip", func() bool { return rt.count("publish") >= 1 })
+				testkit.WaitUntil(t, 10*time.Second, "a publish round trip", func() bool { return rt.count("publish") >= 1 })
 			}
 			rt.mu.Lock()
 			defer rt.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 
+	"github.com/sidecast/sidecast/internal/testkit"
 	"github.com/sidecast/sidecast/proxy/wsframe"
 )
 
@@ -60,14 +61,14 @@ func TestChaosSessionsLeaveNothingBehind(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	waitFor(t, "every session to end", time.Until(deadline), func() bool { return p.Sessions() == 0 })
+	testkit.WaitUntil(t, time.Until(deadline), "every session to end", func() bool { return p.Sessions() == 0 })
 	b.mu.Lock()
 	for _, c := range b.conns { // the echo backend's own goroutines end with its sockets
 		c.Close()
 	}
 	b.mu.Unlock()
 	var after int
-	waitFor(t, "goroutines back to the baseline", time.Until(deadline), func() bool {
+	testkit.WaitUntil(t, time.Until(deadline), "goroutines back to the baseline", func() bool {
 		after = settledGoroutines()
 		return after <= before+2
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 
+	"github.com/sidecast/sidecast/internal/testkit"
 	"github.com/sidecast/sidecast/proxy/wsframe"
 )
 
@@ -66,12 +67,12 @@ func TestCloseCarriedBothWays(t *testing.T) {
 		if reason := expectClose(t, conn, 4001); reason != "" {
 			t.Fatalf("echoed reason %q, want none", reason)
 		}
-		waitFor(t, "backend to see 4001", 10*time.Second, func() bool {
+		testkit.WaitUntil(t, 10*time.Second, "backend to see 4001", func() bool {
 			b.mu.Lock()
 			defer b.mu.Unlock()
 			return len(b.close) == 1 && b.close[0] == 4001
 		})
-		waitFor(t, "session to end", 10*time.Second, func() bool { return p.Sessions() == 0 })
+		testkit.WaitUntil(t, 10*time.Second, "session to end", func() bool { return p.Sessions() == 0 })
 	})
 	t.Run("backend to client", func(t *testing.T) {
 		b := newEchoBackend(t)
@@ -81,7 +82,7 @@ func TestCloseCarriedBothWays(t *testing.T) {
 		if reason := expectClose(t, conn, 4002); reason != "backend says bye" {
 			t.Fatalf("reason %q", reason)
 		}
-		waitFor(t, "session to end", 10*time.Second, func() bool { return p.Sessions() == 0 })
+		testkit.WaitUntil(t, 10*time.Second, "session to end", func() bool { return p.Sessions() == 0 })
 	})
 	t.Run("empty close body", func(t *testing.T) {
 		b := newEchoBackend(t)
@@ -128,7 +129,7 @@ func TestBadInputClosesOnlyThatSession(t *testing.T) {
 			assertEcho(t, other, []byte{byte(i)})
 		})
 	}
-	waitFor(t, "bad sessions to end", 10*time.Second, func() bool { return p.Sessions() == 1 })
+	testkit.WaitUntil(t, 10*time.Second, "bad sessions to end", func() bool { return p.Sessions() == 1 })
 	st := p.Stats()
 	if st.Drops.ClientProtocol != 6 || st.Drops.TooLarge != 2 {
 		t.Fatalf("drops %+v, want 6 protocol and 2 too large", st.Drops)
@@ -164,5 +165,5 @@ func TestCloseFrameFollowedByFIN(t *testing.T) {
 		t.Fatalf("after the close frame: %d bytes, %v; want a clean EOF", n, err)
 	}
 	conn.Write(wsframe.AppendClose(nil, 4002, "", true))
-	waitFor(t, "session to end", 10*time.Second, func() bool { return p.Sessions() == 0 })
+	testkit.WaitUntil(t, 10*time.Second, "session to end", func() bool { return p.Sessions() == 0 })
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sidecast/sidecast/internal/siotest"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // gatedBackend accepts connections for a backend and holds each one until
@@ -122,7 +123,7 @@ func TestEIOHandshakeReachesClusterBeforeBackendAnswers(t *testing.T) {
 		}
 		wsAlive(t, conn)
 		conn.Close()
-		waitFor(t, "the session ends", 5*time.Second, func() bool { _, closed := handshakes(); return closed == 1 })
+		testkit.WaitUntil(t, 5*time.Second, "the session ends", func() bool { _, closed := handshakes(); return closed == 1 })
 	})
 
 	t.Run("backend refuses", func(t *testing.T) {
@@ -140,6 +141,6 @@ func TestEIOHandshakeReachesClusterBeforeBackendAnswers(t *testing.T) {
 		if status < 500 {
 			t.Fatalf("handshake answered %d with its backend gone", status)
 		}
-		waitFor(t, "the fan-out session ends", 5*time.Second, func() bool { n, closed := handshakes(); return n == 2 && closed == 2 })
+		testkit.WaitUntil(t, 5*time.Second, "the fan-out session ends", func() bool { n, closed := handshakes(); return n == 2 && closed == 2 })
 	})
 }

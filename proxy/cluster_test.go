@@ -10,6 +10,7 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // mirrorRecorder is a MirrorHandler that keeps what it is given.
@@ -58,7 +59,7 @@ func TestDialMirror(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = m.Write(Unit{Op: ws.OpText, Parts: [][]byte{[]byte("hello")}})
-	waitFor(t, "the backend's answers", 5*time.Second, func() bool { u, _ := rec.snapshot(); return len(u) == 2 })
+	testkit.WaitUntil(t, 5*time.Second, "the backend's answers", func() bool { u, _ := rec.snapshot(); return len(u) == 2 })
 	units, _ := rec.snapshot()
 	var h http.Header
 	if err := json.Unmarshal([]byte(units[0]), &h); err != nil {
@@ -74,7 +75,7 @@ func TestDialMirror(t *testing.T) {
 		t.Fatalf("echo %q", units[1])
 	}
 	_ = m.Write(Unit{Op: ws.OpText, Parts: [][]byte{[]byte("close:1000:kick")}})
-	waitFor(t, "the close is reported", 5*time.Second, func() bool { _, c := rec.snapshot(); return c == 1 })
+	testkit.WaitUntil(t, 5*time.Second, "the close is reported", func() bool { _, c := rec.snapshot(); return c == 1 })
 	m.Close() // after the backend's close: a no-op, no second report
 	if _, c := rec.snapshot(); c != 1 || rec.code != ws.StatusNormalClosure {
 		t.Fatalf("MirrorClosed called %d times, last with %d", c, rec.code)
@@ -131,7 +132,7 @@ func TestClusterHooks(t *testing.T) {
 		t.Fatalf("echo %q", m.Payload)
 	}
 	conn.Close()
-	waitFor(t, "the session ends", 5*time.Second, func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.closed == 1 })
+	testkit.WaitUntil(t, 5*time.Second, "the session ends", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.closed == 1 })
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.hs) != 1 {

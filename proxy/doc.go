@@ -107,4 +107,17 @@
 // node id>, registered in the poller like any leg (no goroutine). Its peer
 // is a sink that answers Engine.IO pings and hands whole units to a
 // MirrorHandler; Mirror.Write sends replayed packets to the backend.
+//
+// # Why eio_ and cluster_ files share the package
+//
+// The eio_*.go files are one concept (an Engine.IO session with its
+// transports), and so are the cluster*.go hooks, but neither has state of
+// its own apart from the proxy's: an eioSession's legs are the same leg
+// type, registered in the same poller, written through the same bounded
+// queues and counted in the same Stats as a WebSocket session's, and the
+// lock order above runs across both. A package of their own would have to
+// export the leg, the queue and the poller's registration for them alone,
+// making the relay's internals an API. The codecs that have no such state
+// are packages already (engineio, socketio, wsframe, netpoll); the prefixes
+// keep the two concepts findable inside the one that does.
 package proxy

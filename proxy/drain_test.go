@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestDrainOneWebSocket: each DrainOne closes one open session, the client
@@ -18,7 +19,7 @@ func TestDrainOneWebSocket(t *testing.T) {
 	for _, path := range []string{"/a", "/b", "/c"} {
 		clients = append(clients, dial(t, base, path))
 	}
-	waitFor(t, "three sessions", 10*time.Second, func() bool { return p.Transports().WebSocket == 3 })
+	testkit.WaitUntil(t, 10*time.Second, "three sessions", func() bool { return p.Transports().WebSocket == 3 })
 	for i := range clients {
 		if !p.DrainOne() {
 			t.Fatalf("DrainOne %d found no open session", i)
@@ -32,7 +33,7 @@ func TestDrainOneWebSocket(t *testing.T) {
 			t.Errorf("client %d: close reason %q, want %q", i, reason, drainReason)
 		}
 	}
-	waitFor(t, "backend legs closed with 1001", 10*time.Second, func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "backend legs closed with 1001", func() bool {
 		backend.mu.Lock()
 		defer backend.mu.Unlock()
 		n := 0
@@ -43,7 +44,7 @@ func TestDrainOneWebSocket(t *testing.T) {
 		}
 		return n == len(clients)
 	})
-	waitFor(t, "sessions gone", 10*time.Second, func() bool { return p.Sessions() == 0 && p.Transports() == Transports{} })
+	testkit.WaitUntil(t, 10*time.Second, "sessions gone", func() bool { return p.Sessions() == 0 && p.Transports() == Transports{} })
 }
 
 // TestDrainOneEngineIO: a long-polling session gets the Engine.IO close
@@ -71,7 +72,7 @@ func TestDrainOneEngineIO(t *testing.T) {
 			t.Errorf("backend saw %s leave with %q, want a transport close", user, reason)
 		}
 	}
-	waitFor(t, "sessions gone", 10*time.Second, func() bool { return p.Transports() == Transports{} })
+	testkit.WaitUntil(t, 10*time.Second, "sessions gone", func() bool { return p.Transports() == Transports{} })
 }
 
 // TestDrainMany: Drain closes at most n sessions per call and counts them.
@@ -81,7 +82,7 @@ func TestDrainMany(t *testing.T) {
 	for i := range 5 {
 		dial(t, base, "/m"+string(rune('a'+i)))
 	}
-	waitFor(t, "five sessions", 10*time.Second, func() bool { return p.Transports().WebSocket == 5 })
+	testkit.WaitUntil(t, 10*time.Second, "five sessions", func() bool { return p.Transports().WebSocket == 5 })
 	for _, want := range []int{2, 2, 1, 0} {
 		if got := p.Drain(2); got != want {
 			t.Fatalf("Drain(2) = %d, want %d", got, want)

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestEIOBadRequests sends the same bad requests to the backend and to
@@ -101,7 +103,7 @@ func TestEIOUpgrade(t *testing.T) {
 		defer wg.Done()
 		pending, pendingErr = pollGetNoT(base, sid)
 	}()
-	waitFor(t, "pending GET", 5*time.Second, func() bool { return getBusy(t, p, sid) })
+	testkit.WaitUntil(t, 5*time.Second, "pending GET", func() bool { return getBusy(t, p, sid) })
 
 	conn := wsOpen(t, base, sid)
 	wsSend(t, conn, "2probe")
@@ -145,7 +147,7 @@ func TestEIOOverlappingGet(t *testing.T) {
 		defer wg.Done()
 		first, firstErr = pollGetNoT(base, hs.SID)
 	}()
-	waitFor(t, "pending GET", 5*time.Second, func() bool { return getBusy(t, p, hs.SID) })
+	testkit.WaitUntil(t, 5*time.Second, "pending GET", func() bool { return getBusy(t, p, hs.SID) })
 	s2, b2 := pollGet(t, base, hs.SID)
 	wg.Wait()
 	if firstErr != nil {

@@ -5,6 +5,8 @@ package proxy
 import (
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestEIOIdleSessionsParkNoGoroutine: Engine.IO sessions on the websocket
@@ -19,7 +21,7 @@ func TestEIOIdleSessionsParkNoGoroutine(t *testing.T) {
 		for len(pairs) < n {
 			pairs = append(pairs, openEIOWSPair(t, rb, base))
 		}
-		waitFor(t, "sessions to register", 10*time.Second, func() bool { return p.Sessions() == n })
+		testkit.WaitUntil(t, 10*time.Second, "sessions to register", func() bool { return p.Sessions() == n })
 		return settledGoroutines()
 	}
 	at10 := open(10)

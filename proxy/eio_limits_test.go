@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sidecast/sidecast/internal/siotest"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestEIOMaxConnections: Engine.IO sessions hold MaxConnections slots from
@@ -23,7 +24,7 @@ func TestEIOMaxConnections(t *testing.T) {
 		t.Fatalf("second handshake answered %d, want 503", status)
 	}
 	pollPost(t, base, hs.SID, "1") // the client closes its session
-	waitFor(t, "slot released", 5*time.Second, func() bool { return p.active.Load() == 0 })
+	testkit.WaitUntil(t, 5*time.Second, "slot released", func() bool { return p.active.Load() == 0 })
 	pollOpen(t, base)
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestEIOHeartbeat: sidecast pings clients at the backend's interval and
@@ -182,7 +183,7 @@ func expectWSClosed(t *testing.T, conn interface {
 func backendDisconnect(t *testing.T, backendURL, user string) string {
 	t.Helper()
 	var reason string
-	waitFor(t, "backend disconnect of "+user, 10*time.Second, func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "backend disconnect of "+user, func() bool {
 		resp, err := eioClient.Get(backendURL + "/stats")
 		if err != nil {
 			return false

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 func TestBackendDownGives502(t *testing.T) {
@@ -46,7 +47,7 @@ func TestBackendKilledMidSession(t *testing.T) {
 	b.shutdown() // drops every backend connection without a close frame
 	reason := expectClose(t, conn, ws.StatusInternalServerError)
 	t.Logf("close reason %q", reason)
-	waitFor(t, "session to end", 10*time.Second, func() bool { return p.Sessions() == 0 })
+	testkit.WaitUntil(t, 10*time.Second, "session to end", func() bool { return p.Sessions() == 0 })
 	if p.Stats().Drops.BackendLost != 1 {
 		t.Fatalf("BackendLost = %d, want 1", p.Stats().Drops.BackendLost)
 	}
@@ -63,7 +64,7 @@ func TestMaxConnections(t *testing.T) {
 		t.Fatalf("third dial error %v, want status 503", err)
 	}
 	first.Close()
-	waitFor(t, "a slot to free up", 10*time.Second, func() bool { return p.Sessions() == 1 })
+	testkit.WaitUntil(t, 10*time.Second, "a slot to free up", func() bool { return p.Sessions() == 1 })
 	dial(t, base, "/")
 	if p.Stats().Drops.MaxConnections != 1 {
 		t.Fatalf("MaxConnections drops = %d, want 1", p.Stats().Drops.MaxConnections)

@@ -134,18 +134,6 @@ func expectClose(t *testing.T, conn net.Conn, want ws.StatusCode) string {
 	return reason
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // settledGoroutines waits for short-lived goroutines (HTTP handlers finishing
 // after a hijack) to end and returns the count once it stops falling.
 func settledGoroutines() int {

@@ -5,6 +5,8 @@ package proxy
 import (
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestIdleSessionsParkNoGoroutine opens 10, then 500 idle sessions against a
@@ -18,7 +20,7 @@ func TestIdleSessionsParkNoGoroutine(t *testing.T) {
 		for len(pairs) < n {
 			pairs = append(pairs, rb.open(t, base))
 		}
-		waitFor(t, "sessions to register", 10*time.Second, func() bool { return p.Sessions() == n })
+		testkit.WaitUntil(t, 10*time.Second, "sessions to register", func() bool { return p.Sessions() == n })
 		return settledGoroutines()
 	}
 	at10 := open(10)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestManySessionsNoLossNoReorder holds 1,000 sessions open at once, then has
@@ -26,7 +27,7 @@ func TestManySessionsNoLossNoReorder(t *testing.T) {
 
 	start := time.Now()
 	conns := dialAll(t, base, sessions, dialers, deadline)
-	waitFor(t, "all sessions open", time.Until(deadline), func() bool { return p.Sessions() == sessions })
+	testkit.WaitUntil(t, time.Until(deadline), "all sessions open", func() bool { return p.Sessions() == sessions })
 	dialed := time.Since(start)
 
 	start = time.Now()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestWriteQueueStaysBounded: a peer that reads, but more slowly than it is
@@ -19,7 +20,7 @@ func TestWriteQueueStaysBounded(t *testing.T) {
 		c.WriteQueueBytes = limit
 	})
 	pair := rb.open(t, base)
-	waitFor(t, "the session", 10*time.Second, func() bool { return p.Sessions() == 1 })
+	testkit.WaitUntil(t, 10*time.Second, "the session", func() bool { return p.Sessions() == 1 })
 	l := onlyClientLeg(p)
 
 	msg := make([]byte, 1024)

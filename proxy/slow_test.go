@@ -12,6 +12,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 
+	"github.com/sidecast/sidecast/internal/testkit"
 	"github.com/sidecast/sidecast/proxy/wsframe"
 )
 
@@ -28,7 +29,7 @@ func TestSlowClientClosedWith1008(t *testing.T) {
 	other := dial(t, base, "/other")
 	slow := dialSmallReadBuffer(t, base, "/slow", 16<<10)
 	sendText(t, slow, "flood:400") // 6.4 MiB, far past the queue and socket buffers
-	waitFor(t, "the slow client to be dropped", 30*time.Second, func() bool {
+	testkit.WaitUntil(t, 30*time.Second, "the slow client to be dropped", func() bool {
 		return p.Stats().Drops.SlowClient == 1
 	})
 	assertEcho(t, other, []byte("still here"))
@@ -51,7 +52,7 @@ func TestSlowBackendClosedWith1008(t *testing.T) {
 	pair := rb.open(t, base)
 	pair.backend.(*net.TCPConn).SetReadBuffer(16 << 10)
 	go floodFrames(pair.client, 400)
-	waitFor(t, "the slow backend to be dropped", 30*time.Second, func() bool {
+	testkit.WaitUntil(t, 30*time.Second, "the slow backend to be dropped", func() bool {
 		return p.Stats().Drops.SlowBackend == 1
 	})
 	if code := readUntilClose(t, pair.client); code != ws.StatusInternalServerError {
@@ -129,7 +130,7 @@ func TestPingFloodBlamesThePinger(t *testing.T) {
 	c := dialSmallReadBuffer(t, base, "/pinger", 16<<10)
 	ping := wsframe.AppendFrame(nil, ws.OpPing, true, make([]byte, 125), true)
 	go floodPings(c, ping, pingsToFill(t, 127))
-	waitFor(t, "the pinger to be dropped", 30*time.Second, func() bool {
+	testkit.WaitUntil(t, 30*time.Second, "the pinger to be dropped", func() bool {
 		return p.Stats().Drops.SlowClient == 1
 	})
 	if d := p.Stats().Drops; d.SlowBackend != 0 {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sidecast/sidecast/internal/syncbuf"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestExampleBackendImageOnHost replays examples/socketio-chat/Dockerfile
@@ -29,7 +31,7 @@ func TestExampleBackendImageOnHost(t *testing.T) {
 	if env["HOST"] != "0.0.0.0" {
 		t.Errorf("the image sets HOST=%q; in a container the server must listen on 0.0.0.0", env["HOST"])
 	}
-	env["PORT"] = freePort(t)
+	env["PORT"] = strconv.Itoa(testkit.FreePort(t))
 	app := prepareBackendApp(t)
 	cmds := final.find("CMD")
 	argv, ok := execForm(cmds[len(cmds)-1].Args)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 	"github.com/sidecast/sidecast/internal/redistest"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestComposeTopologyOnHost runs the compose example's topology as plain
@@ -42,10 +44,10 @@ func TestComposeTopologyOnHost(t *testing.T) {
 			for k, v := range s.Environment {
 				env[k] = v
 			}
-			env["PORT"] = freePort(t)
+			env["PORT"] = strconv.Itoa(testkit.FreePort(t))
 			startImageCmd(t, app, []string{"node", "server.js"}, env)
 			addrs[name] = "127.0.0.1:" + env["PORT"]
-			waitTCP(t, addrs[name])
+			testkit.WaitTCP(t, 20*time.Second, addrs[name])
 		}
 	}
 	var nodes []*sidecastProc
@@ -153,7 +155,7 @@ func hostSidecastEnv(t *testing.T, compose envMap, addrs map[string]string, redi
 	backend.Host = addrs[backend.Hostname()]
 	env["BACKEND_URL"] = backend.String()
 	env["REDIS_HOST"], env["REDIS_PORT"], _ = net.SplitHostPort(redisAddr)
-	env["SERVER_PORT"], env["METRICS_PORT"] = freePort(t), freePort(t)
+	env["SERVER_PORT"], env["METRICS_PORT"] = strconv.Itoa(testkit.FreePort(t)), strconv.Itoa(testkit.FreePort(t))
 	env["ADVERTISE_URL"] = "http://127.0.0.1:" + env["SERVER_PORT"]
 	return env
 }
@@ -186,23 +188,6 @@ func checkNodesSeen(ctx context.Context, t *testing.T, client *http.Client, lb s
 		if seen[id] == 0 {
 			t.Errorf("no request reached %s through nginx", id)
 		}
-	}
-}
-
-// waitTCP polls until addr accepts connections.
-func waitTCP(t *testing.T, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nothing listens on %s after 20s: %v", addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -48,7 +48,7 @@
 //     cleanly. healthcheck_test.go checks `sidecast healthcheck`, which the
 //     image's HEALTHCHECK runs.
 //   - envnames_test.go reads sidecast's configuration struct from the
-//     source of package main (env struct tags), so every environment name an
+//     source of internal/config (env struct tags), so every environment name an
 //     artefact sets is one sidecast reads.
 //
 // A missing tool (nginx, helm) fails the test with a message saying how to

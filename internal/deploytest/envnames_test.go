@@ -31,14 +31,14 @@ var documentedEnv = []string{
 	"HEARTBEAT_INTERVAL", "HEARTBEAT_TTL", "DEMO_PORT",
 }
 
-// pendingEnv lists names the artefacts set that package main's Config does
+// pendingEnv lists names the artefacts set that internal/config's Config does
 // not declare yet, with the work that brings each. TestPendingEnvStillPending
 // fails once a name lands, so this list only shrinks.
 var pendingEnv = map[string]string{}
 
-// configSourceDir is package main, the only package that reads the
+// configSourceDir is internal/config, the only package that reads the
 // environment (house style).
-const configSourceDir = "."
+const configSourceDir = "internal/config"
 
 // configEnv maps every environment name declared by `env` struct tags in
 // the Go source of dir (tests excluded) to its `envDefault`, with the
@@ -138,14 +138,14 @@ func localTypeName(e ast.Expr) string {
 	return ""
 }
 
-// sidecastEnv is the set of names an artefact may set: those package main's
-// Config declares, plus the pending ones. It fails the test while package
-// main declares none, since then nothing can be checked.
+// sidecastEnv is the set of names an artefact may set: those internal/config's
+// Config declares, plus the pending ones. It fails the test while it
+// declares none, since then nothing can be checked.
 func sidecastEnv(t *testing.T) map[string]bool {
 	t.Helper()
 	declared := configEnv(t, filepath.Join(repoRoot(t), configSourceDir))
 	if len(declared) == 0 {
-		t.Fatal("package main declares no `env` struct tags: sidecast's configuration struct " +
+		t.Fatal("internal/config declares no `env` struct tags: sidecast's configuration struct " +
 			"(config.go) is needed to check the deployment artefacts' environment names")
 	}
 	names := map[string]bool{}
@@ -182,7 +182,7 @@ func TestPendingEnvStillPending(t *testing.T) {
 	declared := configEnv(t, filepath.Join(repoRoot(t), configSourceDir))
 	for name, why := range pendingEnv {
 		if _, ok := declared[name]; ok {
-			t.Errorf("%s is declared in package main now: remove it from pendingEnv (%s)", name, why)
+			t.Errorf("%s is declared in internal/config now: remove it from pendingEnv (%s)", name, why)
 		}
 	}
 }

@@ -9,15 +9,17 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
-// healthcheckPending is true while package main lacks the `healthcheck`
+// healthcheckPending is true while the command lacks the `healthcheck`
 // subcommand that the image's HEALTHCHECK runs (the scratch image has no
 // curl). TestHealthcheckSubcommand then only confirms it is still missing,
 // and fails once it lands so this flag gets cleared and the real contract
@@ -30,28 +32,21 @@ var built struct {
 	once sync.Once
 	dir  string
 	path string
-	out  []byte
 	err  error
 }
 
-// buildSidecast compiles package main once and returns the binary.
+// buildSidecast compiles the command once and returns the binary.
 func buildSidecast(t *testing.T) string {
 	t.Helper()
-	root := repoRoot(t)
 	built.once.Do(func() {
 		built.dir, built.err = os.MkdirTemp("", "deploytest-bin-")
 		if built.err != nil {
 			return
 		}
-		built.path = filepath.Join(built.dir, "sidecast")
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", built.path, ".")
-		cmd.Dir = root
-		built.out, built.err = cmd.CombinedOutput()
+		built.path, built.err = testkit.BuildSidecast(built.dir, false)
 	})
 	if built.err != nil {
-		t.Fatalf("go build: %v\n%s", built.err, built.out)
+		t.Fatal(built.err)
 	}
 	return built.path
 }
@@ -97,7 +92,7 @@ func TestHealthcheckSubcommand(t *testing.T) {
 		code, out := runHealthcheck(t, bin, "1")
 		if code == 2 && strings.Contains(out, "healthcheck") {
 			first, _, _ := strings.Cut(out, "\n")
-			t.Logf("the image's HEALTHCHECK needs `sidecast healthcheck`, which package main lacks (exit %d: %s)",
+			t.Logf("the image's HEALTHCHECK needs `sidecast healthcheck`, which the command lacks (exit %d: %s)",
 				code, first)
 			return
 		}
@@ -121,7 +116,7 @@ func TestHealthcheckSubcommand(t *testing.T) {
 	}{
 		{"healthy", http.StatusOK, port, 0},
 		{"unhealthy", http.StatusServiceUnavailable, port, 1},
-		{"nothing listening", http.StatusOK, freePort(t), 1},
+		{"nothing listening", http.StatusOK, strconv.Itoa(testkit.FreePort(t)), 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,11 +126,4 @@ func TestHealthcheckSubcommand(t *testing.T) {
 			}
 		})
 	}
-}
-
-// freePort is a loopback port nothing listens on a moment later.
-func freePort(t *testing.T) string {
-	t.Helper()
-	_, port, _ := net.SplitHostPort(freeLoopbackAddr(t))
-	return port
 }

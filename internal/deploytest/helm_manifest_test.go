@@ -186,8 +186,8 @@ func helmBinary(t *testing.T) string {
 	if p, err := exec.LookPath("helm"); err == nil {
 		return p
 	}
-	t.Fatal("helm not found: run .ci/helm.sh once (it builds helm into the user cache folder " +
-		"and runs this test), or set SIDECAST_HELM to a helm binary")
+	t.Fatal("helm not found: run .ci/helm.sh once (it builds helm into the user cache folder), " +
+		"or set SIDECAST_HELM to a helm binary")
 	return ""
 }
 

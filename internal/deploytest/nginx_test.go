@@ -10,12 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sidecast/sidecast/internal/syncbuf"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // nginxBinary finds the real nginx; its absence fails the test.
@@ -112,18 +114,6 @@ func TestNginxConfigSyntax(t *testing.T) {
 	}
 }
 
-// freeLoopbackAddr returns a loopback address with a port that was free a
-// moment ago.
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // startNginx runs nginx with the example configuration in front of the
 // upstream addresses and returns the address it listens on. t.Cleanup stops
 // it and waits for it.
@@ -135,7 +125,7 @@ func startNginx(t *testing.T, upstream []string) string {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeLoopbackAddr(t)
+	addr := "127.0.0.1:" + strconv.Itoa(testkit.FreePort(t))
 	conf := localNginxConf(t, dir, upstream, addr)
 	out := &syncbuf.Buffer{}
 	cmd := exec.Command(bin, nginxArgs(dir, conf, "daemon off;")...)

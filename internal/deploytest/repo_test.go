@@ -4,26 +4,18 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
-// repoRoot is the module root: the nearest parent of the working directory
-// that holds go.mod.
+// repoRoot is the module root (testkit.RepoRoot), or fails the test.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := testkit.RepoRoot()
 	if err != nil {
-		t.Fatalf("working directory: %v", err)
+		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
-	}
+	return root
 }
 
 // readRepoFile reads a file given relative to the module root.

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/sidecast/sidecast/internal/redistest"
 	"github.com/sidecast/sidecast/internal/syncbuf"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // sidecastProc is a running sidecast binary.
@@ -109,8 +111,8 @@ func localise(t *testing.T, env map[string]string, redisAddr string) map[string]
 	} else {
 		out["REDIS_HOST"], out["REDIS_PORT"] = host, port
 	}
-	out["BACKEND_URL"] = "http://" + freeLoopbackAddr(t)
-	out["SERVER_PORT"], out["METRICS_PORT"] = freePort(t), freePort(t)
+	out["BACKEND_URL"] = "http://" + "127.0.0.1:" + strconv.Itoa(testkit.FreePort(t))
+	out["SERVER_PORT"], out["METRICS_PORT"] = strconv.Itoa(testkit.FreePort(t)), strconv.Itoa(testkit.FreePort(t))
 	return out
 }
 

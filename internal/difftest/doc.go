@@ -20,7 +20,7 @@
 // diffs an oracle's Streams against a cluster's.
 //
 // The Worlds themselves live with the code that can start sidecast nodes
-// (the root package's tests): the oracle, a cluster on the in-memory bus in
+// (internal/e2e's tests): the oracle, a cluster on the in-memory bus in
 // one process, and a cluster of sidecast processes over a real redis-server.
 //
 // # Running it

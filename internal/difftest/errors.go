@@ -9,6 +9,4 @@ var (
 	ErrPeerExited = errors.New("difftest: peer process exited")
 	// ErrUnknownClient is returned by a script step naming a client it never opened.
 	ErrUnknownClient = errors.New("difftest: unknown client")
-	// ErrNoRepoRoot is returned when no go.mod is found above the working directory.
-	ErrNoRepoRoot = errors.New("difftest: go.mod not found above the working directory")
 )

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sidecast/sidecast/internal/syncbuf"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // PeerDir is the socket.io-client peer's folder, relative to the repository
@@ -84,10 +84,10 @@ func (p *Peer) died(err error) {
 // startPeer starts peer.js from the repository at root and waits until it
 // is ready.
 func startPeer(root string) (*Peer, error) {
-	dir := filepath.Join(root, PeerDir)
-	if err := checkNode(dir, "socket.io-client"); err != nil {
+	if _, err := testkit.NodeDir(PeerDir, "socket.io-client"); err != nil {
 		return nil, err
 	}
+	dir := filepath.Join(root, PeerDir)
 	p := &Peer{errs: &syncbuf.Buffer{Max: 1 << 20}, done: make(chan struct{}), routes: map[string]*inbox{}}
 	p.cmd = exec.Command("node", "peer.js")
 	p.cmd.Dir = dir
@@ -113,17 +113,6 @@ func startPeer(root string) (*Peer, error) {
 		p.Close()
 		return nil, fmt.Errorf("%w: peer.js not ready in 15s", ErrTimeout)
 	}
-}
-
-// checkNode fails, naming the fix, when node or a folder's module is missing.
-func checkNode(dir, module string) error {
-	if _, err := exec.LookPath("node"); err != nil {
-		return fmt.Errorf("difftest: node is not on PATH (install Node.js 18+): %w", err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", module, "package.json")); err != nil {
-		return fmt.Errorf("difftest: %s is not installed: run `npm ci` in %s", module, filepath.Base(dir))
-	}
-	return nil
 }
 
 // readLoop records every line the peer prints until the process ends.

@@ -17,7 +17,7 @@ const quiesceText = "quiesce-marker"
 
 // Options are how Play runs a scenario.
 type Options struct {
-	Root   string        // repository root (RepoRoot)
+	Root   string        // repository root (testkit.RepoRoot)
 	Prefix string        // makes users and rooms unique on shared backends
 	Wait   time.Duration // bounds each condition; 0 means 10s
 	Limit  time.Duration // bounds the whole play; 0 means 120s

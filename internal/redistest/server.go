@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // forbiddenPort is the default Redis port; a Redis that is not the test's
@@ -66,11 +68,11 @@ func Start(t testing.TB, cfg Config) *Server {
 	t.Cleanup(s.Kill)
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
-		if s.port, err = freePort(); err != nil {
+		if s.port, err = testkit.Port(); err != nil {
 			t.Fatalf("redistest: %v", err)
 		}
 		if cfg.Cluster {
-			if s.busPort, err = freePort(); err != nil {
+			if s.busPort, err = testkit.Port(); err != nil {
 				t.Fatalf("redistest: %v", err)
 			}
 		}
@@ -211,20 +213,4 @@ func (s *Server) config(logPath string) string {
 		line("%s", x)
 	}
 	return b.String()
-}
-
-// freePort asks the kernel for a free loopback port, skipping 6379.
-func freePort() (int, error) {
-	for i := 0; i < 10; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, fmt.Errorf("find a free port: %w", err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		_ = l.Close()
-		if port != forbiddenPort {
-			return port, nil
-		}
-	}
-	return 0, fmt.Errorf("no free port other than %d", forbiddenPort)
 }

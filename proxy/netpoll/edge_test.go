@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sidecast/sidecast/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -52,7 +53,7 @@ func TestUnservedReportedAgain(t *testing.T) {
 	if _, err := a.Write(make([]byte, total)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "every byte read one call at a time", func() bool { return s.bytes.Load() == total })
+	testkit.WaitUntil(t, 10*time.Second, "every byte read one call at a time", func() bool { return s.bytes.Load() == total })
 }
 
 // eofReader follows the Handler contract for reads: it stops at EAGAIN, at
@@ -102,7 +103,7 @@ func TestHupAfterDataReported(t *testing.T) {
 	if _, err := p.Add(b, EventRead, r); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the EOF behind the data", r.eof.Load)
+	testkit.WaitUntil(t, 10*time.Second, "the EOF behind the data", r.eof.Load)
 }
 
 // waitRDHUP blocks until c's peer has shut down its side, checked with poll.

@@ -4,6 +4,9 @@ import (
 	"net"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestOnIdleAfterBurst: OnIdle runs once every ready connection has been
@@ -49,7 +52,7 @@ func testOnIdleAfterBurst(t *testing.T, linger func() bool) {
 				t.Fatal(err)
 			}
 		}
-		waitFor(t, "every connection read and the poller idle", func() bool {
+		testkit.WaitUntil(t, 10*time.Second, "every connection read and the poller idle", func() bool {
 			for _, r := range readers {
 				if r.bytes.Load() < burst {
 					return false

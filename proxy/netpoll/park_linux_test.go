@@ -6,6 +6,9 @@ import (
 	"bytes"
 	"runtime"
 	"testing"
+	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestWaiterParksInRuntimePoller: between bursts the waiter waits as a
@@ -20,12 +23,12 @@ func TestWaiterParksInRuntimePoller(t *testing.T) {
 	a, b := tcpPair(t)
 	r := newReader(t, p, b)
 	parked := func() bool { return waiterState() == "IO wait" }
-	waitFor(t, "the waiter parked", parked)
+	testkit.WaitUntil(t, 10*time.Second, "the waiter parked", parked)
 	if _, err := a.Write([]byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the byte read", func() bool { return r.bytes.Load() == 1 })
-	waitFor(t, "the waiter parked again", parked)
+	testkit.WaitUntil(t, 10*time.Second, "the byte read", func() bool { return r.bytes.Load() == 1 })
+	testkit.WaitUntil(t, 10*time.Second, "the waiter parked again", parked)
 }
 
 // waiterState is the scheduler state runtime.Stack prints for the

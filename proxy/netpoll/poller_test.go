@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sidecast/sidecast/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -99,17 +100,6 @@ func newPoller(t *testing.T, workers int) *Poller {
 	return p
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 func TestReadinessOneWorkerAtATime(t *testing.T) {
 	p := newPoller(t, 4)
 	a, b := tcpPair(t)
@@ -121,7 +111,7 @@ func TestReadinessOneWorkerAtATime(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "all bytes read", func() bool { return r.bytes.Load() == total })
+	testkit.WaitUntil(t, 10*time.Second, "all bytes read", func() bool { return r.bytes.Load() == total })
 	if r.maxBsy.Load() != 1 {
 		t.Fatalf("%d workers served one registration at once", r.maxBsy.Load())
 	}
@@ -144,7 +134,7 @@ func TestManyRegistrations(t *testing.T) {
 	}
 	wg.Wait()
 	for i, r := range readers {
-		waitFor(t, "reader to get its bytes", func() bool { return r.bytes.Load() == 10 })
+		testkit.WaitUntil(t, 10*time.Second, "reader to get its bytes", func() bool { return r.bytes.Load() == 10 })
 		_ = i
 	}
 }

@@ -5,6 +5,9 @@ package netpoll
 import (
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // gate is a Handler whose first call waits to be released.
@@ -57,7 +60,7 @@ func TestEventWhileServingGoesRoundAgain(t *testing.T) {
 		t.Fatal("OnIdle ran while the first round was still serving")
 	}
 	close(g.release)
-	waitFor(t, "the second round and OnIdle", func() bool { return idles.Load() == 1 })
+	testkit.WaitUntil(t, 10*time.Second, "the second round and OnIdle", func() bool { return idles.Load() == 1 })
 	close(p.work)
 	p.wg.Wait()
 

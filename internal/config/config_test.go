@@ -1,0 +1,252 @@
+package config
+
+import (
+	"errors"
+	"github.com/sidecast/sidecast/fanout"
+	"github.com/sidecast/sidecast/proxy"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func mustLoad(t *testing.T, environ map[string]string) *Config {
+	t.Helper()
+	cfg, err := Load(environ)
+	if err != nil {
+		t.Fatalf("Load(%v): %v", environ, err)
+	}
+	return cfg
+}
+
+func TestConfigDefaults(t *testing.T) {
+	cfg := mustLoad(t, map[string]string{})
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"REDIS_PORT", cfg.RedisPort, 6379},
+		{"REDIS_TLS", cfg.RedisTLS, false},
+		{"REDIS_TLS_REJECT_UNAUTHORIZED", cfg.RedisTLSRejectUnauthorized, true},
+		{"REDIS_ADAPTER_KEY", cfg.RedisAdapterKey, "socket.io"},
+		{"REDIS_REQUESTS_TIMEOUT", cfg.RequestsTimeout(), 5 * time.Second},
+		{"SERVER_PORT", cfg.ServerPort, 3000},
+		{"BACKEND_URL", cfg.Backend.String(), "http://127.0.0.1:3001"},
+		{"PROTOCOL", cfg.Protocol, "websocket"},
+		{"MAX_CONNECTIONS", cfg.MaxConnections, 0},
+		{"MAX_PAYLOAD", cfg.MaxPayload, proxy.DefaultMaxPayload},
+		{"WRITE_QUEUE_SIZE", cfg.WriteQueueSize, proxy.DefaultWriteQueueBytes},
+		{"HANDSHAKE_TIMEOUT", cfg.HandshakeTimeout, proxy.DefaultHandshakeTimeout},
+		{"EVENT_FIELD", cfg.EventField, "type"},
+		{"HEALTH_PATH", cfg.HealthPath, "/health"},
+		{"DRAIN_TIMEOUT", cfg.DrainTimeout, 30 * time.Second},
+		{"HEARTBEAT_INTERVAL", cfg.HeartbeatInterval, 2 * time.Second},
+		{"HEARTBEAT_TTL", cfg.HeartbeatTTL, 10 * time.Second},
+		{"LOG_LEVEL", cfg.LogLevel, "info"},
+		{"LOG_FORMAT", cfg.LogFormat, "json"},
+		{"DEMO_PORT", cfg.DemoPort, 8080},
+		{"bus", cfg.Bus, BusChoice{Why: "neither REDIS_URL nor REDIS_HOST is set"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !reflect.DeepEqual(tt.got, tt.want) {
+				t.Fatalf("default %v, want %v", tt.got, tt.want)
+			}
+		})
+	}
+	if fanout.ValidateNodeID(cfg.ServerID) != nil {
+		t.Fatalf("generated SERVER_ID %q is not a valid id", cfg.ServerID)
+	}
+	if other := mustLoad(t, map[string]string{}); other.ServerID == cfg.ServerID {
+		t.Fatalf("two generated SERVER_IDs are equal: %q", cfg.ServerID)
+	}
+}
+
+// TestConfigValues sets each variable to a good value and checks where it
+// lands.
+func TestConfigValues(t *testing.T) {
+	tests := []struct {
+		name  string
+		value string
+		got   func(*Config) any
+		want  any
+	}{
+		{"SERVER_ID", "node-a.1", func(c *Config) any { return c.ServerID }, "node-a.1"},
+		{"SERVER_PORT", "4000", func(c *Config) any { return c.ServerPort }, 4000},
+		{"BACKEND_URL", "ws://backend:8000/base", func(c *Config) any { return c.Backend.String() }, "http://backend:8000/base"},
+		{"BACKEND_URL", "https://backend", func(c *Config) any { return c.Backend.String() }, "https://backend"},
+		{"PROTOCOL", "websocket", func(c *Config) any { return c.Protocol }, "websocket"},
+		{"MAX_CONNECTIONS", "100", func(c *Config) any { return c.MaxConnections }, 100},
+		{"MAX_PAYLOAD", "4096", func(c *Config) any { return c.MaxPayload }, 4096},
+		{"WRITE_QUEUE_SIZE", "8388608", func(c *Config) any { return c.WriteQueueSize }, 8388608},
+		{"HANDSHAKE_TIMEOUT", "1500ms", func(c *Config) any { return c.HandshakeTimeout }, 1500 * time.Millisecond},
+		{"MIRROR_EVENTS", "join_twin_room, leave_twin_room", func(c *Config) any { return c.MirrorEvents }, []string{"join_twin_room", "leave_twin_room"}},
+		{"MIRROR_EVENT_REPLY", "room_joined", func(c *Config) any { return c.MirrorEventReply }, []string{"room_joined"}},
+		{"LOCAL_EVENTS", "welcome,new_message@from=system", func(c *Config) any { return c.LocalMatches },
+			[]EventMatch{{Name: "welcome"}, {Name: "new_message", Field: "from", Value: "system"}}},
+		{"LOCAL_EVENTS", "a@b=c=d", func(c *Config) any { return c.LocalMatches }, []EventMatch{{Name: "a", Field: "b", Value: "c=d"}}},
+		{"EVENT_FIELD", "event", func(c *Config) any { return c.EventField }, "event"},
+		{"HEALTH_PATH", "/sidecast/health", func(c *Config) any { return c.HealthPath }, "/sidecast/health"},
+		{"DRAIN_TIMEOUT", "1m", func(c *Config) any { return c.DrainTimeout }, time.Minute},
+		{"HEARTBEAT_INTERVAL", "500ms", func(c *Config) any { return c.HeartbeatInterval }, 500 * time.Millisecond},
+		{"HEARTBEAT_TTL", "3s", func(c *Config) any { return c.HeartbeatTTL }, 3 * time.Second},
+		{"LOG_LEVEL", "debug", func(c *Config) any { return c.LogLevel }, "debug"},
+		{"LOG_FORMAT", "text", func(c *Config) any { return c.LogFormat }, "text"},
+		{"DEMO_PORT", "0", func(c *Config) any { return c.DemoPort }, 0},
+		{"REDIS_ADAPTER_KEY", "staging", func(c *Config) any { return c.Redis.KeyPrefix }, "staging"},
+		{"REDIS_REQUESTS_TIMEOUT", "250", func(c *Config) any { return c.Redis.RequestTimeout }, 250 * time.Millisecond},
+		{"REDIS_HOST", "cache", func(c *Config) any { return c.RedisShown }, "redis://cache:6379/0"},
+		{"REDIS_PORT", "6380", func(c *Config) any { return c.Redis.Port }, 6380},
+		{"REDIS_USERNAME", "app", func(c *Config) any { return c.Redis.Username }, "app"},
+		{"REDIS_PASSWORD", "pw", func(c *Config) any { return c.Redis.Password }, "pw"},
+		{"REDIS_ENABLED", "true", func(c *Config) any { return c.Bus.Redis }, true},
+		{"REDIS_TLS", "true", func(c *Config) any { return c.Redis.TLS }, true},
+		{"REDIS_TLS_REJECT_UNAUTHORIZED", "false", func(c *Config) any { return *c.Redis.TLSRejectUnauthorized }, false},
+		{"REDIS_URL", "redis://h:1/2", func(c *Config) any { return c.RedisShown }, "redis://h:1/2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
+			cfg := mustLoad(t, map[string]string{tt.name: tt.value})
+			if got := tt.got(cfg); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("%s=%q gave %#v, want %#v", tt.name, tt.value, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestConfigErrors: each bad value stops start-up with an error that wraps
+// ErrBadConfig, names the variable and says what is wrong.
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		env     map[string]string
+		wantVar string
+		want    string
+	}{
+		{map[string]string{"SERVER_PORT": "abc"}, "SERVER_PORT", `"abc" is not an integer`},
+		{map[string]string{"SERVER_PORT": "70000"}, "SERVER_PORT", "not a port"},
+		{map[string]string{"SERVER_ID": "a b"}, "SERVER_ID", "bad node id"},
+		{map[string]string{"BACKEND_URL": "ftp://x"}, "BACKEND_URL", "scheme must be http or https"},
+		{map[string]string{"BACKEND_URL": "http://"}, "BACKEND_URL", "no host"},
+		{map[string]string{"BACKEND_URL": "http://u:pw@h"}, "BACKEND_URL", "credentials"},
+		{map[string]string{"BACKEND_URL": "http://[::1"}, "BACKEND_URL", "not a URL"},
+		{map[string]string{"PROTOCOL": "mqtt"}, "PROTOCOL", `"mqtt" is unknown`},
+		{map[string]string{"MAX_CONNECTIONS": "-1"}, "MAX_CONNECTIONS", "negative"},
+		{map[string]string{"MAX_PAYLOAD": "0"}, "MAX_PAYLOAD", "positive"},
+		{map[string]string{"MAX_PAYLOAD": "1MB"}, "MAX_PAYLOAD", "not an integer"},
+		{map[string]string{"WRITE_QUEUE_SIZE": "-5"}, "WRITE_QUEUE_SIZE", "positive"},
+		{map[string]string{"WRITE_QUEUE_SIZE": "1000", "MAX_PAYLOAD": "990"}, "WRITE_QUEUE_SIZE", "cannot hold one message"},
+		{map[string]string{"HANDSHAKE_TIMEOUT": "10"}, "HANDSHAKE_TIMEOUT", "Go duration"},
+		{map[string]string{"HANDSHAKE_TIMEOUT": "-1s"}, "HANDSHAKE_TIMEOUT", "positive"},
+		{map[string]string{"MIRROR_EVENTS": "join,,leave"}, "MIRROR_EVENTS", "empty event name"},
+		{map[string]string{"MIRROR_EVENT_REPLY": "a b"}, "MIRROR_EVENT_REPLY", "space"},
+		{map[string]string{"LOCAL_EVENTS": "msg@from"}, "LOCAL_EVENTS", "expected name@field=value"},
+		{map[string]string{"LOCAL_EVENTS": "msg@=x"}, "LOCAL_EVENTS", "field name is empty"},
+		{map[string]string{"LOCAL_EVENTS": "msg@from="}, "LOCAL_EVENTS", "value to match is empty"},
+		{map[string]string{"LOCAL_EVENTS": "@from=x"}, "LOCAL_EVENTS", "empty event name"},
+		{map[string]string{"EVENT_FIELD": " "}, "EVENT_FIELD", "JSON field"},
+		{map[string]string{"HEALTH_PATH": "health"}, "HEALTH_PATH", "start with /"},
+		{map[string]string{"DRAIN_TIMEOUT": "0s"}, "DRAIN_TIMEOUT", "positive"},
+		{map[string]string{"HEARTBEAT_INTERVAL": "0s"}, "HEARTBEAT_INTERVAL", "positive"},
+		{map[string]string{"HEARTBEAT_TTL": "1s"}, "HEARTBEAT_TTL", "longer than HEARTBEAT_INTERVAL"},
+		{map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL", "unknown"},
+		{map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT", "unknown"},
+		{map[string]string{"DEMO_PORT": "-1"}, "DEMO_PORT", "not a port"},
+		{map[string]string{"REDIS_PORT": "0"}, "REDIS_PORT", "not a port"},
+		{map[string]string{"REDIS_TLS": "yes"}, "REDIS_TLS", "not a boolean"},
+		{map[string]string{"REDIS_TLS_REJECT_UNAUTHORIZED": "no"}, "REDIS_TLS_REJECT_UNAUTHORIZED", "not a boolean"},
+		{map[string]string{"REDIS_ENABLED": "maybe"}, "REDIS_ENABLED", "not a boolean"},
+		{map[string]string{"REDIS_ADAPTER_KEY": ""}, "", ""}, // empty means default: valid
+		{map[string]string{"REDIS_ADAPTER_KEY": "a#b"}, "REDIS_ADAPTER_KEY", "bad key prefix"},
+		{map[string]string{"REDIS_REQUESTS_TIMEOUT": "-1"}, "REDIS_REQUESTS_TIMEOUT", "positive"},
+		{map[string]string{"REDIS_REQUESTS_TIMEOUT": "5s"}, "REDIS_REQUESTS_TIMEOUT", "not an integer"},
+		{map[string]string{"REDIS_URL": "http://h"}, "REDIS_URL", "not redis or rediss"},
+		{map[string]string{"REDIS_URL": "redis://"}, "REDIS_URL", "no host"},
+		{map[string]string{"REDIS_URL": "redis://h/x"}, "REDIS_URL", "database number"},
+		{map[string]string{"REDIS_URL": "redis://h:99999"}, "REDIS_URL", "bad port"},
+		{map[string]string{"REDIS_URL": "redis://h:1/2", "REDIS_ENABLED": "false"}, "", ""}, // not used: not checked
+		{map[string]string{"REDIS_URL": "redis://[::1"}, "REDIS_URL", "not a valid URL"},
+		{map[string]string{"REDIS_URL": "redis://h?dial_timeout=1s"}, "REDIS_URL", "query options"},
+		{map[string]string{"REDIS_URL": "redis://h#x"}, "REDIS_URL", "query options"},
+		{map[string]string{"REDIS_HOST": "h", "REDIS_TLS_CA": "ca.pem"}, "REDIS_TLS", "TLS is off"},
+		{map[string]string{"REDIS_HOST": "h", "REDIS_TLS": "true", "REDIS_TLS_CA": "/nonexistent/ca.pem"}, "REDIS_TLS_CA", "no such file"},
+		{map[string]string{"REDIS_HOST": "h", "REDIS_TLS": "true", "REDIS_TLS_CERT": "c.pem"}, "REDIS_TLS_KEY", "REDIS_TLS_CERT is set without its key"},
+		{map[string]string{"REDIS_HOST": "h", "REDIS_TLS": "true", "REDIS_TLS_KEY": "k.pem"}, "REDIS_TLS_CERT", "REDIS_TLS_KEY is set without its certificate"},
+		{map[string]string{"REDIS_HOST": "h", "REDIS_TLS": "true", "REDIS_TLS_CERT": "/nonexistent/c", "REDIS_TLS_KEY": "/nonexistent/k"}, "REDIS_TLS_CERT", "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.wantVar+"/"+fmtEnv(tt.env), func(t *testing.T) {
+			_, err := Load(tt.env)
+			if tt.wantVar == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !errors.Is(err, ErrBadConfig) {
+				t.Fatalf("error %v does not wrap ErrBadConfig", err)
+			}
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Var != tt.wantVar {
+				t.Fatalf("error %v does not name %s", err, tt.wantVar)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q does not say %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func fmtEnv(env map[string]string) string {
+	var parts []string
+	for k, v := range env {
+		parts = append(parts, k+"="+v)
+	}
+	return strings.Join(parts, ",")
+}
+
+// TestConfigReportsEveryProblem: every bad variable is named, not just the
+// first.
+func TestConfigReportsEveryProblem(t *testing.T) {
+	tests := []map[string]string{
+		{"SERVER_PORT": "x", "MAX_PAYLOAD": "y"},        // both fail to parse
+		{"LOG_FORMAT": "xml", "MAX_PAYLOAD": "-1"},      // both fail validation
+		{"REDIS_ADAPTER_KEY": "{x}", "DEMO_PORT": "-2"}, // bus and ops checks
+	}
+	for _, env := range tests {
+		t.Run(fmtEnv(env), func(t *testing.T) {
+			_, err := Load(env)
+			for name := range env {
+				if err == nil || !strings.Contains(err.Error(), name) {
+					t.Errorf("error %v does not name %s", err, name)
+				}
+			}
+		})
+	}
+}
+
+// FuzzBackendURL: BACKEND_URL either parses to an http(s) URL with a host
+// and no credentials, or fails naming BACKEND_URL without showing the value
+// when it may hold credentials.
+func FuzzBackendURL(f *testing.F) {
+	for _, s := range []string{"http://127.0.0.1:3001", "ws://h/base", "https://u:pw@h", "ftp://h", "http://", "http://[::1", "h:80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := parseBackendURL(raw)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "BACKEND_URL: ") {
+				t.Fatalf("error %v does not name BACKEND_URL", err)
+			}
+			if strings.Contains(raw, "@") && strings.Contains(err.Error(), raw) {
+				t.Fatalf("error shows a value with credentials: %v", err)
+			}
+			return
+		}
+		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			t.Fatalf("%q accepted as %#v", raw, u)
+		}
+	})
+}

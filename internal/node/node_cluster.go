@@ -1,0 +1,67 @@
+package node
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sidecast/sidecast/fanout"
+	"github.com/sidecast/sidecast/internal/ops"
+)
+
+// startCluster switches mirror sessions on (MIRRORS=on): the node's proxy
+// reports every client session to the cluster, which mirrors it on every
+// peer and opens mirrors here for the peers' sessions.
+func (n *Node) startCluster(ctx context.Context) error {
+	if !n.cfg.MirrorsOn() {
+		n.log.Info("mirror sessions are off (MIRRORS=off): each node serves only its own clients")
+		return nil
+	}
+	local := make([]fanout.EventMatch, len(n.cfg.LocalMatches))
+	for i, m := range n.cfg.LocalMatches {
+		local[i] = fanout.EventMatch{Name: m.Name, Field: m.Field, Value: m.Value}
+	}
+	c := fanout.NewCluster(n.bus, n.registry, n.proxy, fanout.ClusterConfig{
+		MirrorEvents:   n.cfg.MirrorEvents,
+		ReplyEvents:    n.cfg.MirrorEventReply,
+		LocalEvents:    local,
+		EventField:     n.cfg.EventField,
+		BarrierTimeout: n.cfg.RequestsTimeout(),
+		ReplyTimeout:   n.cfg.ReplyTimeout,
+		ReleaseGrace:   n.cfg.ReleaseGrace,
+		EchoWindow:     n.cfg.EchoWindow,
+		AckTTL:         n.cfg.AckTTL,
+		MirrorSettle:   n.cfg.MirrorSettle,
+		CoalesceWindow: n.cfg.FanoutCoalesceWindow(),
+		DialTimeout:    n.cfg.HandshakeTimeout,
+		Logger:         n.log,
+	})
+	// Stored first so no peer event between Start's look at the peers and
+	// the store is lost.
+	n.cluster.Store(c)
+	startCtx, cancel := context.WithTimeout(ctx, n.cfg.RequestsTimeout())
+	defer cancel()
+	if err := c.Start(startCtx); err != nil {
+		n.cluster.Store(nil)
+		_ = c.Close()
+		return fmt.Errorf("start mirror sessions: %w", err)
+	}
+	n.proxy.SetCluster(c)
+	n.watch = startBackendWatch(n.ops.BackendReachable, n.ops.BackendDowns, c.BackendReturned, ops.BackendProbeTTL, n.log)
+	return nil
+}
+
+// closeCluster closes every mirror before the proxy and the bus go.
+func (n *Node) closeCluster() {
+	n.watch.close()
+	if c := n.cluster.Load(); c != nil {
+		_ = c.Close()
+	}
+}
+
+// ClusterStats returns the mirror counters, or false with mirrors off.
+func (n *Node) ClusterStats() (fanout.ClusterStats, bool) {
+	if c := n.cluster.Load(); c != nil {
+		return c.Stats(), true
+	}
+	return fanout.ClusterStats{}, false
+}

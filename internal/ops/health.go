@@ -1,0 +1,76 @@
+package ops
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// Health statuses (docs/design.md, Interface decisions: health).
+const (
+	StatusOK       = "ok"
+	StatusDegraded = "degraded" // Redis is down: local delivery still works
+	StatusDraining = "draining"
+)
+
+// HealthReport is the JSON of HEALTH_PATH: the reference guide's fields
+// (status, timestamp, redis, connections) and sidecast's own.
+type HealthReport struct {
+	Status      string `json:"status"`
+	Timestamp   string `json:"timestamp"`
+	Redis       bool   `json:"redis"`       // the bus self-check (in-memory bus: false)
+	Connections int    `json:"connections"` // local client sessions
+	Mirrors     int    `json:"mirrors"`     // mirrors of other nodes' sessions open here
+	Peers       int    `json:"peers"`       // live peers in the registry
+	Backend     bool   `json:"backend"`     // BACKEND_URL accepts connections
+	ServerID    string `json:"serverId"`
+}
+
+// Health looks at the node now; the backend probe's answer is cached.
+func (o *Ops) Health() HealthReport {
+	st := o.parts.Bus.Status()
+	h := HealthReport{
+		Status:      StatusOK,
+		Timestamp:   time.Now().UTC().Format(time.RFC3339Nano),
+		Redis:       o.cfg.Bus.Redis && st.Healthy,
+		Connections: o.parts.Proxy.Sessions(),
+		Peers:       len(o.parts.LivePeers()),
+		Backend:     o.backend.reachable(),
+		ServerID:    o.cfg.ServerID,
+	}
+	if cs, ok := o.parts.Cluster(); ok {
+		h.Mirrors = cs.Mirrors
+	}
+	switch {
+	case o.draining.Load():
+		h.Status = StatusDraining
+	case o.cfg.Bus.Redis && !st.Healthy:
+		h.Status = StatusDegraded
+	}
+	return h
+}
+
+// ready is the rule of both HEALTH_PATH's status code and /readyz: a
+// draining node or an unreachable backend takes no new clients. A Redis
+// outage does not count, or every pod would be unready at once although
+// each still serves its own clients.
+func (h HealthReport) ready() bool { return h.Backend && h.Status != StatusDraining }
+
+// ServeHealth answers HEALTH_PATH: 200 while ready, else 503, with the
+// report either way.
+func (o *Ops) ServeHealth(w http.ResponseWriter, _ *http.Request) {
+	h := o.Health()
+	code := http.StatusOK
+	if !h.ready() {
+		code = http.StatusServiceUnavailable
+	}
+	WriteJSON(w, code, h)
+}
+
+// WriteJSON answers with v as JSON; these answers are never cached.
+func WriteJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
