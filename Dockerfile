@@ -3,6 +3,7 @@
 # sidecast image: a static binary on scratch, run as a non-root numeric user.
 #
 #   docker build -t sidecast .
+#   make image      (the same final stage around the released binary, podman)
 #
 # The builder runs on the build host's platform and cross-compiles, so a
 # multi-platform build (docker buildx --platform linux/amd64,linux/arm64)
@@ -21,11 +22,23 @@ RUN go mod download
 COPY . .
 ARG TARGETOS=linux
 ARG TARGETARCH=amd64
-# The compiler's cache may live in a cache mount: it only speeds rebuilds.
+# The context has no .git: the version, commit and commit time come in as
+# build arguments (docker build --build-arg VERSION=$(git describe --tags)
+# …), stamped as make release stamps them.
+ARG VERSION=""
+ARG COMMIT=""
+ARG COMMIT_TIME=""
+# The release archives' build command (the Makefile's build target: static,
+# -trimpath, -ldflags "-s -w" plus the version stamp), so the image's binary
+# is built as the released ones are. The compiler's cache may live in a
+# cache mount: it only speeds rebuilds.
 RUN --mount=type=cache,target=/go/cache/build \
-    CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -ldflags "-s -w" -o /out/sidecast .
+    make build GOOS=$TARGETOS GOARCH=$TARGETARCH OUT=/out/sidecast BUILDVCS=false \
+        VERSION="$VERSION" COMMIT="$COMMIT" COMMIT_TIME="$COMMIT_TIME"
 
+# make image builds only this stage, with "build" replaced by a folder that
+# holds the released linux binary (out/sidecast) and the host's CA bundle
+# (etc/ssl/certs/ca-certificates.crt): podman build --build-context build=….
 FROM scratch AS final
 # CA certificates for rediss:// endpoints that use a public certificate
 # authority (managed Redis services); REDIS_TLS_CA adds a private one.

@@ -67,14 +67,17 @@ func stageArgs(global, build stage) map[string]string {
 	return args
 }
 
-var mountFlag = regexp.MustCompile(`--mount=\S+\s*`)
+var (
+	mountFlag = regexp.MustCompile(`--mount=\S+\s*`)
+	outFolder = regexp.MustCompile(`([ =])/out/`)
+)
 
 // runStep runs one RUN instruction with sh in dir: build-cache mounts
 // dropped, the ARG defaults in the environment, /out/ moved under root.
 func runStep(t *testing.T, dir, root string, in instruction, args map[string]string) {
 	t.Helper()
 	script := mountFlag.ReplaceAllString(in.Args, "")
-	script = strings.ReplaceAll(script, " /out/", " "+filepath.Join(root, "out")+"/")
+	script = outFolder.ReplaceAllString(script, "${1}"+filepath.Join(root, "out")+"/")
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-c", script)

@@ -134,20 +134,41 @@ func checkModuleLayer(t *testing.T, build stage) {
 	}
 }
 
+// checkStaticBuild wants the build stage to run the Makefile's build target,
+// the one build command make release uses too, and that target to build a
+// static, trimmed, stripped binary with the version stamp.
 func checkStaticBuild(t *testing.T, build stage) {
 	t.Helper()
 	for _, in := range build.find("RUN") {
-		if !strings.Contains(in.Args, "go build") {
+		if !strings.Contains(in.Args, "make build") {
 			continue
 		}
-		for _, want := range []string{"CGO_ENABLED=0", "-trimpath", `-ldflags "-s -w"`} {
+		for _, want := range []string{"OUT=/out/sidecast", "BUILDVCS=false", "VERSION=", "COMMIT=", "COMMIT_TIME="} {
 			if !strings.Contains(in.Args, want) {
-				t.Errorf("go build (line %d) lacks %s", in.Line, want)
+				t.Errorf("make build (line %d) lacks %s", in.Line, want)
 			}
 		}
+		checkBuildRecipe(t)
 		return
 	}
-	t.Error("the build stage never runs go build")
+	t.Error("the build stage never runs make build, the release's build command")
+}
+
+// checkBuildRecipe reads the Makefile's build target.
+func checkBuildRecipe(t *testing.T) {
+	t.Helper()
+	recipe := makeRecipe(t, "build")
+	for _, want := range []string{"CGO_ENABLED=0", "go build", "-trimpath", "-buildvcs=$(BUILDVCS)", `-ldflags "$(LDFLAGS)"`} {
+		if !strings.Contains(strings.ReplaceAll(recipe, "$(GO) build", "go build"), want) {
+			t.Errorf("the Makefile's build recipe %q lacks %s", recipe, want)
+		}
+	}
+	ldflags := makeVariable(t, "LDFLAGS")
+	for _, want := range []string{"-s -w", "internal/version.version=$(VERSION)", ".commit=$(COMMIT)", ".commitTime=$(COMMIT_TIME)"} {
+		if !strings.Contains(strings.ReplaceAll(ldflags, "$(VERSION_PKG)", "internal/version"), want) {
+			t.Errorf("LDFLAGS %q lacks %s", ldflags, want)
+		}
+	}
 }
 
 func checkUser(t *testing.T, final stage) {
