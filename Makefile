@@ -112,7 +112,7 @@ release:
 		$(MAKE) --no-print-directory build GOOS=$$os GOARCH=$$arch OUT=$$dir/sidecast VERSION=$(VERSION) COMMIT=$(COMMIT) COMMIT_TIME=$(COMMIT_TIME); \
 		cp LICENSE README.md $$dir/; \
 		tar --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner \
-			--mode=u+rw,go+r,go-w --format=gnu -C $$dir -cf - sidecast LICENSE README.md \
+			--mode=u+rw,go+r,go-w --format=gnu -C $$dir -cf - LICENSE README.md sidecast \
 			| gzip -n -9 > $(DIST)/sidecast_$(VERSION)_$${os}_$${arch}.tar.gz; \
 	done
 	cd $(DIST) && sha256sum sidecast_$(VERSION)_*.tar.gz > sidecast_$(VERSION)_checksums.txt
