@@ -98,8 +98,9 @@ func orDur(d, def time.Duration) time.Duration {
 }
 
 // Cluster makes the proxies of several nodes behave like one node through
-// mirror sessions (DESIGN §2). It implements proxy.Cluster for its own
-// node's proxy and opens mirrors on that proxy for other nodes' sessions.
+// mirror sessions (docs/design.md, Mirror sessions). It implements
+// proxy.Cluster for its own node's proxy and opens mirrors on that proxy
+// for other nodes' sessions.
 type Cluster struct {
 	bus   Bus
 	reg   *Registry

@@ -121,8 +121,9 @@
 // Redis that lost its data) registers again and reports SelfLapsed: its
 // peers took it for dead, and what they dropped must be rebuilt.
 //
-// # Mirror sessions (DESIGN §2)
+// # Mirror sessions
 //
+// The mechanism is docs/design.md, Mirror sessions; this is its code.
 // Cluster (cluster.go) implements proxy.Cluster for its node's proxy and
 // opens mirrors on that proxy for other nodes' sessions. All of it speaks
 // envelopes on node channels, so the memory bus and Redis run one code path.

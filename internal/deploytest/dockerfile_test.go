@@ -191,7 +191,8 @@ func checkUser(t *testing.T, final stage) {
 }
 
 // defaultPorts are SERVER_PORT's and METRICS_PORT's defaults: from
-// sidecast's Config where it declares them, else DESIGN §9's.
+// sidecast's Config where it declares them, else those of docs/design.md,
+// Interface decisions.
 func defaultPorts(t *testing.T) []string {
 	t.Helper()
 	declared := configEnv(t, filepath.Join(repoRoot(t), configSourceDir))

@@ -14,8 +14,9 @@ import (
 	"testing"
 )
 
-// documentedEnv is sidecast's configuration interface as DESIGN §7 and §9
-// and the issues name it. A deployment artefact may only set these.
+// documentedEnv is sidecast's configuration interface as docs/design.md,
+// Configuration and Interface decisions, and the issues name it. A
+// deployment artefact may only set these.
 var documentedEnv = []string{
 	// The reference deployment guide's names.
 	"REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_USERNAME", "REDIS_PASSWORD",
@@ -170,7 +171,7 @@ func checkEnvNames(t *testing.T, where string, names []string) {
 	sort.Strings(names)
 	for _, n := range names {
 		if !documented[n] {
-			t.Errorf("%s sets %s, which is not a documented sidecast variable (DESIGN §7, §9)", where, n)
+			t.Errorf("%s sets %s, which is not a documented sidecast variable (docs/design.md, Configuration)", where, n)
 		}
 		if !known[n] {
 			t.Errorf("%s sets %s, which sidecast's Config does not read", where, n)

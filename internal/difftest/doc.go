@@ -1,4 +1,5 @@
-// Package difftest is the differential oracle suite of DESIGN §1: the same
+// Package difftest is the differential oracle suite of docs/design.md,
+// Contract: the same
 // scripted scenario is played twice — once with every client on one backend
 // directly (the oracle), once with the clients spread over sidecast nodes,
 // each in front of its own backend — and every client must have received the

@@ -1,7 +1,8 @@
 package difftest
 
-// Scenarios is the suite: every way DESIGN §1's table addresses clients,
-// and the lifecycle cases of DESIGN §2, over examples/socketio-chat with
+// Scenarios is the suite: every way the table in docs/design.md, Contract
+// addresses clients, and the lifecycle cases of docs/design.md, Lifecycle
+// and repair, over examples/socketio-chat with
 // the real socket.io-client, examples/socketio-notice, and examples/wschat
 // with Go WebSocket clients. Every scenario spreads its clients over
 // several nodes, so every one of them needs mirror sessions.

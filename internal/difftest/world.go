@@ -56,7 +56,8 @@ func (b Backend) Settings() map[string]string {
 		"LOCAL_EVENTS": "welcome,room_joined,twin_online,twin_offline"}
 }
 
-// Scenario is one scripted behaviour of DESIGN §1's table.
+// Scenario is one scripted behaviour of the table in docs/design.md,
+// Contract.
 type Scenario struct {
 	Name    string
 	Backend Backend
