@@ -15,14 +15,15 @@ import (
 
 // strictKinds are the Kubernetes types of the chart's built-in objects;
 // a rendered field these types lack (a typo, a field in the wrong place)
-// fails the decode. The ServiceMonitor is a CRD and is checked by shape in
-// helm_test.go instead.
+// fails the decode. The ServiceMonitor and the PrometheusRule are CRDs and
+// are checked by shape in helm_test.go and helm_monitoring_test.go instead.
 var strictKinds = map[string]func() any{
 	"Deployment":          func() any { return &appsv1.Deployment{} },
 	"Service":             func() any { return &corev1.Service{} },
 	"Secret":              func() any { return &corev1.Secret{} },
 	"ServiceAccount":      func() any { return &corev1.ServiceAccount{} },
 	"PodDisruptionBudget": func() any { return &policyv1.PodDisruptionBudget{} },
+	"ConfigMap":           func() any { return &corev1.ConfigMap{} },
 }
 
 // checkStrictTypes decodes every rendered document into its Kubernetes API
@@ -47,7 +48,7 @@ func checkStrictTypes(t *testing.T, r rendered) {
 		}
 		newObj, ok := strictKinds[head.Kind]
 		if !ok {
-			if head.Kind != "ServiceMonitor" {
+			if head.Kind != "ServiceMonitor" && head.Kind != "PrometheusRule" {
 				t.Errorf("rendered kind %s has no strict check", head.Kind)
 			}
 			continue
