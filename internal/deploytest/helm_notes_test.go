@@ -38,6 +38,9 @@ func notesChart(t *testing.T) string {
 func copyTree(t *testing.T, src, dst string) {
 	t.Helper()
 	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && d.Name() == "node_modules" {
+			return filepath.SkipDir
+		}
 		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
