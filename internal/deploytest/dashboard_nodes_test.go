@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/sidecast/sidecast/examples/wschat"
 	"github.com/sidecast/sidecast/internal/redistest"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // startEchoingPair runs two sidecast nodes over a real redis-server, each
@@ -37,7 +39,7 @@ func startEchoingPair(t *testing.T) string {
 		chat := wschat.NewServer(wschat.Options{})
 		backend := httptest.NewServer(chat)
 		t.Cleanup(func() { backend.Close(); chat.Close() })
-		n := node{server: freePort(t), metrics: freePort(t)}
+		n := node{server: strconv.Itoa(testkit.FreePort(t)), metrics: strconv.Itoa(testkit.FreePort(t))}
 		n.proc = startSidecastEnv(t, bin, map[string]string{
 			"SERVER_PORT":        n.server,
 			"METRICS_PORT":       n.metrics,

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/sidecast/sidecast/internal/redistest"
 	"github.com/sidecast/sidecast/internal/siotest"
 	"github.com/sidecast/sidecast/internal/syncbuf"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // readmeCommand is one command of a fenced shell block (```sh, ```bash,
@@ -114,8 +116,8 @@ var readmeRuns = map[string]commandRun{
 			srv := redistest.Start(t, redistest.Config{Users: []string{"app on >secret ~* &* +@all"}})
 			bin := buildSidecast(t)
 			// The ops port's default, 9090, may be taken on a shared machine.
-			env := []string{"PATH=" + filepath.Dir(bin) + string(os.PathListSeparator) + os.Getenv("PATH"), "METRICS_PORT=" + freePort(t)}
-			return env, []string{"127.0.0.1:6379", srv.Addr(), "SERVER_PORT=3000", "SERVER_PORT=" + freePort(t), "127.0.0.1:3001", "127.0.0.1:" + freePort(t)}
+			env := []string{"PATH=" + filepath.Dir(bin) + string(os.PathListSeparator) + os.Getenv("PATH"), "METRICS_PORT=" + strconv.Itoa(testkit.FreePort(t))}
+			return env, []string{"127.0.0.1:6379", srv.Addr(), "SERVER_PORT=3000", "SERVER_PORT=" + strconv.Itoa(testkit.FreePort(t)), "127.0.0.1:3001", "127.0.0.1:" + strconv.Itoa(testkit.FreePort(t))}
 		},
 	},
 	"charts/sidecast/README.md\nkubectl create secret generic redis-secret --from-literal=password='…'": {
@@ -162,12 +164,18 @@ var readmeRuns = map[string]commandRun{
 	"examples/loadtest/README.md\nMODES=\"native baseline sidecast\" BASELINE_BIN=path/to/previous/sidecast REPEAT=3 LEVELS=\"500 2000 6000 9000 13000 17000\" PROFILE_LEVEL=9000 examples/loadtest/bench.sh": {
 		exclude: "benchmark record: the command that measured a table, with a placeholder for an earlier build",
 	},
+	"internal/e2e/README.md\ngo test -count=1 ./internal/e2e/": {
+		exclude: "part of the test suite, which make test runs (minutes of real processes)",
+	},
+	"internal/e2e/README.md\ngo test -count=1 -run 'TestSticky' ./internal/e2e/": {
+		exclude: "part of the test suite, which make test runs (nginx, HAProxy and three nodes)",
+	},
 	"examples/socketio-chat/README.md\nnpm ci": {dir: "examples/socketio-chat", copyDir: true, timeout: 3 * time.Minute},
 	"examples/socketio-chat/README.md\nPORT=3001 node server.js": {
 		dir: "examples/socketio-chat", copyDir: true,
 		ready: regexp.MustCompile(`socketio-chat listening on http://`),
 		setup: func(t *testing.T) ([]string, []string) {
-			return nil, []string{"PORT=3001", "PORT=" + freePort(t)}
+			return nil, []string{"PORT=3001", "PORT=" + strconv.Itoa(testkit.FreePort(t))}
 		},
 	},
 }
@@ -181,7 +189,7 @@ func loadtestPair(t *testing.T) ([]string, []string) {
 	var ports []string
 	for _, id := range []string{"a", "b"} {
 		backend := siotest.StartServer(t)
-		port := freePort(t)
+		port := strconv.Itoa(testkit.FreePort(t))
 		p := startSidecastEnv(t, bin, map[string]string{
 			"SERVER_ID": "readme-" + id, "SERVER_PORT": port, "METRICS_PORT": "0",
 			"ADVERTISE_URL": "http://127.0.0.1:" + port, "BACKEND_URL": backend.URL,
