@@ -89,8 +89,9 @@ type commandRun struct {
 	copyDir bool
 	// setup starts what the command needs and returns extra environment
 	// and textual replacements (fixed ports → free ones: this machine is
-	// shared, and a busy port is not the README's fault).
-	setup func(t *testing.T) (env []string, replace []string)
+	// shared, and a busy port is not the README's fault). scratch is a
+	// folder that lasts for every command of the test.
+	setup func(t *testing.T, scratch string) (env []string, replace []string)
 	// ready, for a command that runs until stopped: the output line that
 	// says it serves; it is then stopped with SIGINT. Otherwise the command
 	// must exit 0 within timeout, and check (if set) reads its output.
@@ -105,14 +106,20 @@ type commandRun struct {
 var readmeRuns = map[string]commandRun{
 	"README.md\ngo run . demo": {
 		ready: regexp.MustCompile(`(?m)^open http://127\.0\.0\.1:\d+/$`),
-		setup: func(t *testing.T) ([]string, []string) {
+		setup: func(t *testing.T, scratch string) ([]string, []string) {
 			return []string{"DEMO_PORT=0"}, nil // the README's own variant for a busy 8080
 		},
 	},
 	"README.md\nmake test": {exclude: "the whole test suite, this test included"},
+	"README.md\ngo install github.com/sidecast/sidecast@latest": {
+		exclude: "names a non-loopback host: fetches the published module through the module proxy; `go install .` below builds the same command from the checkout",
+	},
+	"README.md\ngo install .":                                     goInstallRun(),
+	"README.md\nmake release":                                     releaseRun.build,
+	"README.md\ncd dist && sha256sum -c sidecast_*_checksums.txt": releaseRun.verify,
 	"README.md\nBACKEND_URL=http://127.0.0.1:3001 SERVER_PORT=3000 PROTOCOL=socketio REDIS_URL=redis://app:secret@127.0.0.1:6379/0 MIRROR_EVENTS=join_twin_room,leave_twin_room LOCAL_EVENTS=welcome,new_message@from=system sidecast": {
 		ready: regexp.MustCompile(`"msg":"sidecast listening"`),
-		setup: func(t *testing.T) ([]string, []string) {
+		setup: func(t *testing.T, scratch string) ([]string, []string) {
 			srv := redistest.Start(t, redistest.Config{Users: []string{"app on >secret ~* &* +@all"}})
 			bin := buildSidecast(t)
 			// The ops port's default, 9090, may be taken on a shared machine.
@@ -126,7 +133,7 @@ var readmeRuns = map[string]commandRun{
 	"charts/sidecast/README.md\nhelm install chat charts/sidecast --set app.image.repository=twinship/backend --set app.image.tag=1.4.2 --set app.port=3001 --set app.env.PORT=3001 --set redis.host=redis --set redis.existingSecret=redis-secret --set 'sidecast.mirrorEvents={join_twin_room,leave_twin_room}' --set 'sidecast.localEvents={welcome,room_joined,twin_online,twin_offline}'": {
 		// A cluster command; the chart's own checks (values schema, clashing
 		// ports) run at render time, so it is rendered with helm template.
-		setup: func(t *testing.T) ([]string, []string) {
+		setup: func(t *testing.T, scratch string) ([]string, []string) {
 			return nil, []string{"helm install", helmBinary(t) + " template"}
 		},
 		timeout: time.Minute,
@@ -174,16 +181,62 @@ var readmeRuns = map[string]commandRun{
 	"examples/socketio-chat/README.md\nPORT=3001 node server.js": {
 		dir: "examples/socketio-chat", copyDir: true,
 		ready: regexp.MustCompile(`socketio-chat listening on http://`),
-		setup: func(t *testing.T) ([]string, []string) {
+		setup: func(t *testing.T, scratch string) ([]string, []string) {
 			return nil, []string{"PORT=3001", "PORT=" + strconv.Itoa(testkit.FreePort(t))}
 		},
 	},
 }
 
+// goInstallRun installs into a temporary GOBIN and reads the installed
+// binary's build information.
+func goInstallRun() commandRun {
+	var gobin string
+	return commandRun{
+		timeout: 5 * time.Minute,
+		setup: func(t *testing.T, scratch string) ([]string, []string) {
+			gobin = t.TempDir()
+			return []string{"GOBIN=" + gobin}, nil
+		},
+		check: func(t *testing.T, out string) {
+			info, err := exec.Command("go", "version", "-m", filepath.Join(gobin, "sidecast")).CombinedOutput()
+			if err != nil || !strings.Contains(string(info), "path\tgithub.com/sidecast/sidecast") {
+				t.Errorf("go install . left no sidecast binary in GOBIN: %v\n%s", err, info)
+			}
+		},
+	}
+}
+
+// releaseRun runs make release into a temporary DIST (the tree's dist/
+// is left alone), and the checksum check in it.
+var releaseRun = func() (r struct{ build, verify commandRun }) {
+	var dist string
+	r.build = commandRun{
+		timeout: 10 * time.Minute,
+		setup: func(t *testing.T, scratch string) ([]string, []string) {
+			dist = filepath.Join(scratch, "dist")
+			return []string{"DIST=" + dist}, nil
+		},
+	}
+	r.verify = commandRun{
+		setup: func(t *testing.T, scratch string) ([]string, []string) {
+			if dist == "" {
+				t.Fatal("make release did not run before the checksum check")
+			}
+			return nil, []string{"cd dist", "cd " + dist}
+		},
+		check: func(t *testing.T, out string) {
+			if n := strings.Count(out, ": OK"); n != 4 {
+				t.Errorf("sha256sum -c verified %d archives, want 4 (linux and darwin, amd64 and arm64):\n%s", n, out)
+			}
+		},
+	}
+	return r
+}()
+
 // loadtestPair starts what the generator's README describes at -a and -b:
 // two sidecast nodes over a real redis-server, each in front of its own
 // examples/socketio-chat, with that server's settings from the README.
-func loadtestPair(t *testing.T) ([]string, []string) {
+func loadtestPair(t *testing.T, _ string) ([]string, []string) {
 	bin := buildSidecast(t)
 	rd := redistest.Start(t, redistest.Config{})
 	var ports []string
@@ -214,6 +267,7 @@ func TestREADMECommands(t *testing.T) {
 	cmds := readmeCommands(t)
 	seen := map[string]bool{}
 	copies := map[string]string{} // folder → its copy, shared by the commands of a README
+	scratch := t.TempDir()
 	for _, c := range cmds {
 		key := c.file + "\n" + c.text
 		seen[key] = true
@@ -235,7 +289,7 @@ func TestREADMECommands(t *testing.T) {
 			}
 			dir = copies[run.dir]
 		}
-		t.Run(name, func(t *testing.T) { runREADMECommand(t, dir, c, run) })
+		t.Run(name, func(t *testing.T) { runREADMECommand(t, dir, scratch, c, run) })
 	}
 	for key := range readmeRuns {
 		if !seen[key] {
@@ -244,10 +298,10 @@ func TestREADMECommands(t *testing.T) {
 	}
 }
 
-func runREADMECommand(t *testing.T, dir string, c readmeCommand, run commandRun) {
+func runREADMECommand(t *testing.T, dir, scratch string, c readmeCommand, run commandRun) {
 	var env, replace []string
 	if run.setup != nil {
-		env, replace = run.setup(t)
+		env, replace = run.setup(t, scratch)
 	}
 	text := strings.NewReplacer(replace...).Replace(c.text)
 	if text != c.text {
