@@ -30,12 +30,14 @@ fi
 "$HELM" version --short
 
 # Value sets the chart must accept: the defaults, a Redis URL, an existing
-# password secret, and mutual TLS from a secret with a ServiceMonitor.
+# password secret, mutual TLS from a secret with a ServiceMonitor, and the
+# alert rules without the dashboard.
 set -- \
 	"" \
 	"--set redis.url=redis://redis.default.svc:6379" \
 	"--set redis.host=redis --set redis.existingSecret=redis-secret --set redis.existingSecretPasswordKey=password" \
-	"--set redis.host=redis --set redis.tls.enabled=true --set redis.tls.existingSecret=redis-tls --set serviceMonitor.enabled=true --set admin.existingSecret=sidecast-admin"
+	"--set redis.host=redis --set redis.tls.enabled=true --set redis.tls.existingSecret=redis-tls --set serviceMonitor.enabled=true --set admin.existingSecret=sidecast-admin" \
+	"--set prometheusRule.enabled=true --set grafanaDashboard.enabled=false"
 
 n=0
 for values in "$@"; do
@@ -49,4 +51,6 @@ done
 
 # The Go tests that render their own value sets with this binary (sidecar
 # container, env names, probes, ports, preStop, PDB, strict Kubernetes types,
-# NOTES.txt) run once, in `make test`, which finds the cached helm.
+# NOTES.txt, the dashboard ConfigMap and the PrometheusRule, whose metric
+# names are checked against running nodes) run once, in `make test`, which
+# finds the cached helm.
