@@ -371,11 +371,39 @@ func runREADMECommand(t *testing.T, dir, scratch string, c readmeCommand, run co
 	}
 }
 
+var shellBlockCases = []struct {
+	name, text string
+	want       []readmeCommand
+}{
+	{"continuations and comments", "intro\n```sh\n# a comment\nA=1 \\\n  B=2 \\\n  cmd\n\nnext --flag\n```\n",
+		[]readmeCommand{{"X.md", 4, "A=1 B=2 cmd"}, {"X.md", 8, "next --flag"}}},
+	{"untagged and other languages are not shell", "```\nnot shell\n```\n```js\nio.emit()\n```\n```bash\nlast\n```\n",
+		[]readmeCommand{{"X.md", 8, "last"}}},
+	{"shell and indented fence content", "```shell\n  make release\n```\n",
+		[]readmeCommand{{"X.md", 2, "make release"}}},
+	{"unclosed fence", "```sh\nnever closed\n", nil},
+}
+
 func TestParseShellBlocks(t *testing.T) {
-	text := "intro\n```sh\n# a comment\nA=1 \\\n  B=2 \\\n  cmd\n\nnext --flag\n```\n```\nnot shell\n```\n```bash\nlast\n```\n"
-	got := parseShellBlocks("X.md", text)
-	want := []readmeCommand{{"X.md", 4, "A=1 B=2 cmd"}, {"X.md", 8, "next --flag"}, {"X.md", 14, "last"}}
-	if !slices.Equal(got, want) {
-		t.Errorf("parseShellBlocks = %+v, want %+v", got, want)
+	for _, tt := range shellBlockCases {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := parseShellBlocks("X.md", tt.text); !slices.Equal(got, tt.want) {
+				t.Errorf("parseShellBlocks = %+v, want %+v", got, tt.want)
+			}
+		})
 	}
+}
+
+func FuzzParseShellBlocks(f *testing.F) {
+	for _, tt := range shellBlockCases {
+		f.Add(tt.text)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		lines := strings.Count(text, "\n") + 1
+		for _, c := range parseShellBlocks("X.md", text) {
+			if c.text == "" || strings.HasPrefix(c.text, "#") || c.line < 1 || c.line > lines {
+				t.Fatalf("command %+v from %q", c, text)
+			}
+		}
+	})
 }
