@@ -15,7 +15,7 @@ import (
 )
 
 // documentedEnv is sidecast's configuration interface as docs/design.md,
-// Configuration and Interface decisions, and the issues name it. A
+// Configuration and Interface decisions, and the README name it. A
 // deployment artefact may only set these.
 var documentedEnv = []string{
 	// The reference deployment guide's names.
