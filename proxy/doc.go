@@ -81,6 +81,13 @@
 // While a websocket probes, a GET waits at most probeNoopDelay for data and
 // then gets a noop, as with the reference server: the client pauses polling
 // only after its pending GET returns, and holds its emits until then.
+// A probe queues that noop only for a GET that is waiting. How a session
+// ends decides what a polling client sees, as on the reference server: a
+// failure (ping timeout, bad packet) or the client's own close packet drops
+// the sid at once (a waiting GET gets a close packet, or a noop after the
+// client's close); a close from the backend keeps it until a GET took
+// what was queued and a noop and close packet. A second websocket for a
+// session that is upgraded or probing gets its 101 and then a close frame.
 // sidecast pings the client itself from a timer. A binary Socket.IO packet
 // and its attachments are assembled and written as one unit. Legs report to
 // an eioLegOwner; malformed input ends only its own session. Lock order:

@@ -26,7 +26,7 @@ func (s *eioSession) startHeartbeat() {
 func (s *eioSession) sendPing() {
 	if s.unitStalled() {
 		s.e.srv.stats.clientProtocol.Add(1)
-		s.close("parse error")
+		s.fail("parse error")
 		return
 	}
 	s.mu.Lock()
@@ -36,7 +36,7 @@ func (s *eioSession) sendPing() {
 	}
 	if err := s.deliverLocked(engineio.Packet{Type: engineio.Ping}); err != nil {
 		s.mu.Unlock()
-		s.close("transport error")
+		s.fail("transport error")
 		s.mu.Lock()
 		return
 	}
@@ -50,7 +50,7 @@ func (s *eioSession) sendPing() {
 
 // pingTimeout runs when the client did not answer a ping in time.
 func (s *eioSession) pingTimeout() {
-	s.close("ping timeout")
+	s.fail("ping timeout")
 }
 
 // gotPong re-arms the next ping.

@@ -28,7 +28,7 @@ func (o *eioLegOwner) onLost(l *wsLeg) {
 		return
 	}
 	if !s.dropProbe(l) {
-		s.close("transport close")
+		s.fail("transport close")
 	}
 	l.forceClose()
 }
@@ -43,16 +43,16 @@ func (o *eioLegOwner) onReadError(l *wsLeg, err error) {
 		if l.side == clientSide && s.dropProbe(l) {
 			return
 		}
-		s.close("protocol error: " + perr.Msg)
+		s.fail("protocol error: " + perr.Msg)
 	case errors.Is(err, ErrQueueFull):
 		if l.side == clientSide {
 			s.e.srv.stats.slowBackend.Add(1)
 		} else {
 			s.e.srv.stats.slowClient.Add(1)
 		}
-		s.close("write queue full")
+		s.fail("write queue full")
 	case errors.Is(err, ErrLegBroken):
-		s.close("transport close")
+		s.fail("transport close")
 	case errors.Is(err, errEIOClosed):
 		// The session was closed by an Engine.IO close packet.
 	default:
@@ -63,7 +63,7 @@ func (o *eioLegOwner) onReadError(l *wsLeg, err error) {
 			s.e.srv.stats.backendProtocol.Add(1)
 		}
 		s.e.srv.log.Debug("engine.io session closed", "sid", s.sid, "err", err)
-		s.close("parse error")
+		s.fail("parse error")
 	}
 }
 
@@ -98,6 +98,10 @@ func (o *eioLegOwner) onCloseFrame(l *wsLeg, code ws.StatusCode, _ string) {
 		return
 	}
 	l.closeWith(code, "") // echo the code before the session closes the leg
+	if l.side == clientSide {
+		o.s.fail("transport close")
+		return
+	}
 	o.s.close("transport close")
 }
 

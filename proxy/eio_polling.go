@@ -54,8 +54,14 @@ func (s *eioSession) servePoll(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.getBusy {
 		s.mu.Unlock()
-		s.close("transport error")
+		s.fail("transport error")
 		w.WriteHeader(http.StatusBadRequest) // as the reference server: no body
+		return
+	}
+	lateClose := s.state == eioClosed // the close came before this GET
+	if lateClose && s.end != endServer {
+		s.mu.Unlock()
+		writeEIOError(w, engineio.CodeUnknownSID) // lost the race with forget
 		return
 	}
 	s.getBusy = true
@@ -83,7 +89,7 @@ func (s *eioSession) servePoll(w http.ResponseWriter, r *http.Request) {
 			s.mu.Unlock()
 			// The reference server ends the session when a pending poll is
 			// dropped ("poll connection closed prematurely").
-			s.close("transport close")
+			s.fail("transport close")
 			return
 		}
 		s.mu.Lock()
@@ -91,7 +97,7 @@ func (s *eioSession) servePoll(w http.ResponseWriter, r *http.Request) {
 	out := s.poll
 	s.poll = nil
 	s.getBusy = false
-	closed := s.state == eioClosed
+	closed, end := s.state == eioClosed, s.end
 	s.mu.Unlock()
 	if out == nil || len(out.B) == 0 {
 		if out != nil {
@@ -101,7 +107,7 @@ func (s *eioSession) servePoll(w http.ResponseWriter, r *http.Request) {
 			// The close packet travels alone, after what was queued: the
 			// client handles a payload's Socket.IO packets on a later tick
 			// than a close packet and would lose them.
-			s.writePayload(w, engineio.ClosePacket)
+			s.writePayload(w, closeAnswer(end, lateClose))
 			s.e.remove(s) // delivered: the sid is unknown from now on
 			return
 		}
@@ -110,6 +116,20 @@ func (s *eioSession) servePoll(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writePayload(w, out.B)
 	bytebufferpool.Put(out)
+}
+
+// closeAnswer is what a GET gets when the session closed with nothing
+// queued: the reference's polling transport answers a GET it was holding
+// with a close packet (a noop when the client itself closed), and a GET
+// that comes after a server-side close with a noop and the close packet.
+func closeAnswer(end eioEnd, late bool) []byte {
+	switch {
+	case end == endClient:
+		return engineio.NoopPacket
+	case late:
+		return engineio.NoopClosePayload
+	}
+	return engineio.ClosePacket
 }
 
 // servePost decodes a polling payload from the client and relays it.
@@ -122,7 +142,7 @@ func (s *eioSession) servePost(w http.ResponseWriter, r *http.Request) {
 		return
 	case s.postBusy:
 		s.mu.Unlock()
-		s.close("transport error")
+		s.fail("transport error")
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
@@ -133,7 +153,7 @@ func (s *eioSession) servePost(w http.ResponseWriter, r *http.Request) {
 	s.postBusy = false
 	s.mu.Unlock()
 	if code != http.StatusOK {
-		s.close("transport error")
+		s.fail("transport error")
 		if code == http.StatusRequestEntityTooLarge {
 			http.Error(w, "payload too large", code)
 			return

@@ -174,7 +174,7 @@ func (s *eioSession) clientPacket(pkt engineio.Packet, raw []byte) error {
 	case engineio.Noop:
 		return nil
 	case engineio.Close:
-		s.close("transport close")
+		s.closeAs(endClient, "transport close")
 		return errEIOClosed
 	}
 	return errEIOProtocol

@@ -21,6 +21,24 @@ const (
 	eioClosed
 )
 
+// eioEnd is why a session ends, which decides what a polling client sees,
+// as on the reference server (its polling transport's close).
+type eioEnd uint8
+
+const (
+	// endServer: the backend (or sidecast's shutdown) closed the session. A
+	// waiting GET gets a close packet; otherwise the sid lingers (at most
+	// closeGrace) until a GET has taken what was queued and then a noop and
+	// a close packet.
+	endServer eioEnd = iota
+	// endError: a heartbeat, transport or parse failure. A waiting GET gets
+	// a close packet and the sid is unknown at once.
+	endError
+	// endClient: the client's own close packet. A waiting GET gets a noop
+	// and the sid is unknown at once.
+	endClient
+)
+
 // eioSession is one Engine.IO client session: the client side (long-polling
 // requests, then maybe a websocket) and one upstream websocket leg speaking
 // Engine.IO to the backend. sidecast answers each side's heartbeat itself.
@@ -52,6 +70,7 @@ type eioSession struct {
 	pongT    *time.Timer
 	forgetT  *time.Timer // drops the sid closeGrace after close
 	reason   string      // why the session closed
+	end      eioEnd      // how it closed
 
 	inMu      sync.Mutex
 	inHdr     socketio.Header
@@ -103,29 +122,42 @@ func (s *eioSession) startUpstream(buffered []byte) bool {
 	return true
 }
 
-// close ends the session once: the client gets an Engine.IO close (a close
-// packet on polling, after what was queued; a websocket close otherwise) and the backend's
+// close ends the session from the server's side (endServer).
+func (s *eioSession) close(reason string) { s.closeAs(endServer, reason) }
+
+// fail ends the session after a failure (endError).
+func (s *eioSession) fail(reason string) { s.closeAs(endError, reason) }
+
+// closeAs ends the session once: the client gets an Engine.IO close (on
+// polling as end says; a websocket close otherwise) and the backend's
 // websocket is closed, which its Engine.IO reports as "transport close".
-func (s *eioSession) close(reason string) {
+func (s *eioSession) closeAs(end eioEnd, reason string) {
 	s.mu.Lock()
 	if s.state == eioClosed {
 		s.mu.Unlock()
 		return
 	}
 	prev := s.state
-	s.state, s.reason = eioClosed, reason
+	s.state, s.reason, s.end = eioClosed, reason, end
 	s.stopHeartbeatLocked()
 	if s.probe != nil {
 		s.probe.closeWith(ws.StatusGoingAway, "")
 	}
+	linger := prev == eioPolling && end == endServer
 	if prev == eioWebSocket {
 		s.ws.closeWith(ws.StatusNormalClosure, "")
 	} else {
-		s.wakeLocked() // the GET takes what is queued, the next one the close packet
+		s.wakeLocked()
 	}
-	// A polling client may still fetch the close packet; then the sid is gone.
-	s.forgetT = time.AfterFunc(closeGrace, s.forget)
+	if linger {
+		// The client may still fetch what was queued and the close packet;
+		// then the sid is gone.
+		s.forgetT = time.AfterFunc(closeGrace, s.forget)
+	}
 	s.mu.Unlock()
+	if !linger {
+		s.forget()
+	}
 	s.closeUpstream()
 	if s.released.CompareAndSwap(false, true) {
 		s.e.srv.release()

@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -41,7 +43,7 @@ func (s *eioSession) acceptClientWS(w http.ResponseWriter, r *http.Request) (*ws
 func (s *eioSession) startWebSocket(w http.ResponseWriter, r *http.Request, buffered []byte) {
 	leg, clientBuf, ok := s.acceptClientWS(w, r)
 	if !ok {
-		s.close("transport error")
+		s.fail("transport error")
 		s.forceClose()
 		return
 	}
@@ -63,14 +65,9 @@ func (s *eioSession) startWebSocket(w http.ResponseWriter, r *http.Request, buff
 
 // serveUpgrade starts the polling→websocket upgrade: the new websocket
 // probes ("2probe"/"3probe") while polling goes on, and takes over on "5".
+// A websocket for a session that upgraded already or is probing another
+// completes its handshake and is closed, as on the reference server.
 func (s *eioSession) serveUpgrade(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	ok := s.state == eioPolling && s.probe == nil
-	s.mu.Unlock()
-	if !ok {
-		writeEIOError(w, engineio.CodeBadRequest)
-		return
-	}
 	leg, buffered, ok := s.acceptClientWS(w, r)
 	if !ok {
 		return
@@ -78,7 +75,7 @@ func (s *eioSession) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.state != eioPolling || s.probe != nil {
 		s.mu.Unlock()
-		leg.conn.Close()
+		s.refuseWS(leg.conn)
 		return
 	}
 	s.probe = leg
@@ -86,6 +83,26 @@ func (s *eioSession) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	if err := leg.register(buffered); err != nil {
 		s.dropProbe(leg)
 		leg.forceClose()
+	}
+}
+
+// refuseWS closes an accepted websocket that cannot join its session: a
+// close frame without a code, then the socket once the client answered
+// (bounded by CloseGrace), so the close frame is not lost to a reset.
+func (s *eioSession) refuseWS(conn net.Conn) {
+	defer conn.Close()
+	if err := ws.WriteFrame(conn, ws.NewCloseFrame(nil)); err != nil {
+		return
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(s.e.srv.cfg.CloseGrace))
+	for {
+		h, err := ws.ReadHeader(conn)
+		if err != nil || h.OpCode == ws.OpClose {
+			return
+		}
+		if _, err := io.CopyN(io.Discard, conn, h.Length); err != nil {
+			return
+		}
 	}
 }
 
@@ -101,11 +118,15 @@ func (s *eioSession) probeStep(pkt engineio.Packet) error {
 		if err := s.probe.WriteMessage(ws.OpText, engineio.ProbePong); err != nil {
 			return err
 		}
-		// A noop releases the pending GET so the client can pause polling.
-		if err := s.appendPollLocked(engineio.Packet{Type: engineio.Noop}); err != nil {
-			return err
+		// A noop releases a waiting GET so the client can pause polling.
+		// Without one nothing is queued: the reference answers only a GET
+		// it holds, and a later GET would find a stale noop.
+		if s.getBusy {
+			if err := s.appendPollLocked(engineio.Packet{Type: engineio.Noop}); err != nil {
+				return err
+			}
+			s.wakeLocked()
 		}
-		s.wakeLocked()
 		return s.probe.Flush()
 	case pkt.Type == engineio.Upgrade:
 		return s.completeUpgradeLocked()

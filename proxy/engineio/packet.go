@@ -36,13 +36,17 @@ type Packet struct {
 
 // Control packets encoded once; callers must not modify them.
 var (
-	PingPacket    = []byte("2")
-	PongPacket    = []byte("3")
-	ClosePacket   = []byte("1")
-	NoopPacket    = []byte("6")
-	UpgradePacket = []byte("5")
-	ProbePing     = []byte("2probe")
-	ProbePong     = []byte("3probe")
+	PingPacket  = []byte("2")
+	PongPacket  = []byte("3")
+	ClosePacket = []byte("1")
+	NoopPacket  = []byte("6")
+	// NoopClosePayload is the polling payload of a noop and a close
+	// packet: what the reference server answers a GET that finds a
+	// server-closed session with nothing left to send.
+	NoopClosePayload = []byte("6\x1e1")
+	UpgradePacket    = []byte("5")
+	ProbePing        = []byte("2probe")
+	ProbePong        = []byte("3probe")
 )
 
 // ParsePacket parses one websocket message. A binary websocket message is a
