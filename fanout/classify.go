@@ -1,6 +1,8 @@
 package fanout
 
 import (
+	"github.com/gobwas/ws"
+
 	"github.com/sidecast/sidecast/proxy"
 	"github.com/sidecast/sidecast/proxy/socketio"
 )
@@ -53,6 +55,15 @@ func (ev *events) classify(u proxy.Unit, hdr *socketio.Header) unitInfo {
 		return info
 	}
 	p := u.Parts[0]
+	if ev.protocol == proxy.ProtocolEngineIO {
+		// A text message travels as its Engine.IO packet ("4…"); binary
+		// data names no event.
+		if u.Op != ws.OpText || len(p) == 0 || p[0] != '4' {
+			info.args = p
+			return info
+		}
+		p = p[1:]
+	}
 	if ev.protocol != proxy.ProtocolSocketIO {
 		info.args = p
 		if name, ok := jsonField(p, ev.field); ok {

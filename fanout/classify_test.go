@@ -17,13 +17,15 @@ func unitOf(parts ...string) proxy.Unit {
 	return u
 }
 
-// TestClassify: what a unit means to the mechanism, for both protocols,
+// TestClassify: what a unit means to the mechanism, for every protocol,
 // and the LOCAL_EVENTS filter with payload matches.
 func TestClassify(t *testing.T) {
 	sio := events{protocol: proxy.ProtocolSocketIO, mirror: setOf([]string{"join_twin_room"}),
 		local: []EventMatch{{Name: "welcome"}, {Name: "new_message", Field: "from", Value: "system"}}}
 	wsv := events{protocol: proxy.ProtocolWebSocket, field: "type", mirror: setOf([]string{"join"}),
 		local: []EventMatch{{Name: "joined"}, {Name: "said", Field: "from", Value: "server"}}}
+	eio := wsv
+	eio.protocol = proxy.ProtocolEngineIO
 	tests := []struct {
 		name   string
 		ev     *events
@@ -52,6 +54,12 @@ func TestClassify(t *testing.T) {
 		{"ws local by payload", &wsv, unitOf(`{"type":"said","from":"server","text":"x"}`), unitEvent, false, "/", "said", socketio.NoID, true},
 		{"ws action", &wsv, unitOf(`{"type":"said","from":"u","text":"x"}`), unitEvent, false, "/", "said", socketio.NoID, false},
 		{"ws not json", &wsv, unitOf(`hello`), unitOther, false, "/", "", socketio.NoID, false},
+		{"eio membership", &eio, unitOf(`4{"type":"join","room":"r"}`), unitEvent, true, "/", "join", socketio.NoID, false},
+		{"eio local", &eio, unitOf(`4{"type":"joined","user":"u"}`), unitEvent, false, "/", "joined", socketio.NoID, true},
+		{"eio plain text", &eio, unitOf(`4hello`), unitOther, false, "/", "", socketio.NoID, false},
+		{"eio not a message", &eio, unitOf(`{"type":"join"}`), unitOther, false, "/", "", socketio.NoID, false},
+		{"eio binary", &eio, proxy.Unit{Op: ws.OpBinary, Parts: [][]byte{[]byte(`{"type":"join"}`)}}, unitOther, false, "/", "", socketio.NoID, false},
+		{"eio socket.io packet is only text", &eio, unitOf(`42["join",{}]`), unitOther, false, "/", "", socketio.NoID, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

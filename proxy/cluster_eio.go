@@ -78,6 +78,21 @@ func (s *eioSession) fromBackend(a *socketio.Assembler) error {
 	return err
 }
 
+// fromBackendRaw hands one backend message (ProtocolEngineIO) to the
+// fan-out as a unit, or to the client when mirrors are off.
+func (s *eioSession) fromBackendRaw(op ws.OpCode, p []byte) error {
+	c := &s.clx
+	if c.cs == nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.deliverRawLocked(op, p)
+	}
+	c.out = append(c.out[:0], p)
+	err := c.cs.FromBackend(Unit{Op: op, Parts: c.out})
+	clear(c.out)
+	return err
+}
+
 func unitParts(dst [][]byte, a *socketio.Assembler) [][]byte {
 	dst = dst[:0]
 	for i := range a.Len() {
@@ -136,7 +151,7 @@ func (h *eioHome) WriteClient(u Unit) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, p := range u.Parts {
-		op := ws.OpText
+		op := u.Op
 		if i > 0 {
 			op = ws.OpBinary
 		}

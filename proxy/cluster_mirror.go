@@ -50,8 +50,8 @@ func (s *Server) DialMirror(ctx context.Context, hs Handshake, home string, h Mi
 		up.conn.Close()
 		return nil, err
 	}
-	if s.cfg.Protocol == ProtocolSocketIO {
-		m.leg.peer = &eioMirrorSink{m: m}
+	if s.cfg.Protocol.EngineIO() {
+		m.leg.peer = &eioMirrorSink{m: m, raw: s.cfg.Protocol == ProtocolEngineIO}
 	} else {
 		m.leg.peer = &wsMirrorSink{m: m}
 	}
@@ -89,7 +89,7 @@ func (s *Server) dialMirrorConn(ctx context.Context, hs Handshake, home string) 
 		up.buffered, err = drainReader(br)
 		ws.PutReader(br)
 	}
-	if err == nil && s.cfg.Protocol == ProtocolSocketIO {
+	if err == nil && s.cfg.Protocol.EngineIO() {
 		err = readMirrorOpen(ctx, up)
 	}
 	if err != nil {
@@ -181,15 +181,24 @@ func (w *wsMirrorSink) WriteMessage(op ws.OpCode, p []byte) error {
 func (w *wsMirrorSink) Flush() error { return nil }
 
 // eioMirrorSink takes an Engine.IO mirror's messages: it answers pings and
-// hands over whole Socket.IO packets with their attachments.
+// hands over whole Socket.IO packets with their attachments, or with raw
+// (ProtocolEngineIO) each message as it came.
 type eioMirrorSink struct {
 	m     *Mirror
+	raw   bool
 	hdr   socketio.Header
 	asm   socketio.Assembler
 	parts [][]byte
+	one   [1][]byte
 }
 
 func (e *eioMirrorSink) WriteMessage(op ws.OpCode, p []byte) error {
+	if e.raw && (op == ws.OpBinary || len(p) > 0 && p[0] == '4') {
+		e.one[0] = p
+		e.m.h.MirrorUnit(Unit{Op: op, Parts: e.one[:]})
+		e.one[0] = nil
+		return nil
+	}
 	if op == ws.OpBinary {
 		done, err := e.asm.AddAttachment(p)
 		if err != nil || !done {

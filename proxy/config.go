@@ -13,11 +13,17 @@ import (
 // Protocol is what clients and the backend speak.
 type Protocol string
 
-// Protocols. ProtocolSocketIO terminates Engine.IO v4 on SocketIOPath.
+// Protocols. ProtocolSocketIO and ProtocolEngineIO terminate Engine.IO v4
+// on SocketIOPath; ProtocolEngineIO relays whole Engine.IO messages without
+// reading them as Socket.IO packets (for servers that use engine.io directly).
 const (
 	ProtocolWebSocket Protocol = "websocket"
 	ProtocolSocketIO  Protocol = "socketio"
+	ProtocolEngineIO  Protocol = "engineio"
 )
+
+// EngineIO reports whether p terminates Engine.IO for clients.
+func (p Protocol) EngineIO() bool { return p == ProtocolSocketIO || p == ProtocolEngineIO }
 
 // Defaults of the Config fields left at their zero value.
 const (
@@ -38,7 +44,8 @@ const (
 type Config struct {
 	// Protocol is what clients speak; "" means ProtocolWebSocket.
 	Protocol Protocol
-	// SocketIOPath is where Engine.IO is served with ProtocolSocketIO; ""
+	// SocketIOPath is where Engine.IO is served with ProtocolSocketIO or
+	// ProtocolEngineIO; ""
 	// means DefaultSocketIOPath ("/socket.io/").
 	SocketIOPath string
 	// NewSID makes the Engine.IO session ids handed to clients, so they can
@@ -85,7 +92,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Protocol == "" {
 		c.Protocol = ProtocolWebSocket
 	}
-	if c.Protocol != ProtocolWebSocket && c.Protocol != ProtocolSocketIO {
+	if c.Protocol != ProtocolWebSocket && !c.Protocol.EngineIO() {
 		return c, fmt.Errorf("%w: %q", ErrUnsupportedProtocol, c.Protocol)
 	}
 	if err := checkBackend(c.Backend); err != nil {

@@ -66,9 +66,12 @@
 // it. Config.CloseGrace bounds all of this. Server.Close closes every session
 // with 1001, then stops the poller and waits for its workers.
 //
-// # Engine.IO (PROTOCOL=socketio, files eio_*.go)
+// # Engine.IO (PROTOCOL=socketio and engineio, files eio_*.go)
 //
-// Requests on SocketIOPath are Engine.IO v4. A handshake dials the backend
+// Requests on SocketIOPath are Engine.IO v4. With ProtocolEngineIO nothing
+// below reads Socket.IO: each Engine.IO message is a unit of its own (a
+// text message as its packet "4…", binary data as it came), relayed and
+// handed to the Cluster whole. A handshake dials the backend
 // first over Engine.IO websocket (the client's query with transport=websocket,
 // identity headers as above) and reads its open packet; the client's open
 // packet has sidecast's own sid (from Config.NewSID: package sticky tags it

@@ -22,6 +22,9 @@ var _ messageSink = (*eioToClient)(nil)
 // WriteMessage takes one websocket message from the backend.
 func (t *eioToClient) WriteMessage(op ws.OpCode, p []byte) error {
 	s := t.s
+	if s.e.raw && (op == ws.OpBinary || len(p) > 0 && p[0] == '4') {
+		return s.fromBackendRaw(op, p)
+	}
 	if op == ws.OpBinary {
 		done, err := t.asm.AddAttachment(p)
 		if err != nil || !done {
@@ -181,6 +184,9 @@ func (s *eioSession) clientPacket(pkt engineio.Packet, raw []byte) error {
 }
 
 func (s *eioSession) clientMessageLocked(pkt engineio.Packet, raw []byte) error {
+	if s.e.raw {
+		return s.clientRawLocked(pkt, raw)
+	}
 	var done bool
 	var err error
 	if pkt.Binary {
@@ -211,4 +217,23 @@ func (s *eioSession) clientMessageLocked(pkt engineio.Packet, raw []byte) error 
 		}
 	}
 	return nil
+}
+
+// clientRawLocked relays one client message whole (ProtocolEngineIO): a
+// text message as its Engine.IO packet ("4…"), binary data as it came.
+func (s *eioSession) clientRawLocked(pkt engineio.Packet, raw []byte) error {
+	op := ws.OpText
+	if pkt.Binary {
+		op, raw = ws.OpBinary, pkt.Data
+	} else if raw == nil {
+		s.inScratch = engineio.AppendPacket(s.inScratch[:0], pkt)
+		raw = s.inScratch
+	}
+	if s.clx.cs != nil {
+		s.clx.in = append(s.clx.in[:0], raw)
+		err := s.clx.cs.FromClient(Unit{Op: op, Parts: s.clx.in})
+		clear(s.clx.in)
+		return err
+	}
+	return s.up.WriteMessage(op, raw)
 }

@@ -18,20 +18,21 @@ const DefaultSocketIOPath = "/socket.io/"
 type eioServer struct {
 	srv  *Server
 	path string
+	raw  bool // ProtocolEngineIO: messages relay whole, never read as Socket.IO
 
 	mu       sync.Mutex
 	sessions map[string]*eioSession
 	closed   bool
 }
 
-func newEIOServer(srv *Server, path string) *eioServer {
+func newEIOServer(srv *Server, path string, raw bool) *eioServer {
 	if path == "" {
 		path = DefaultSocketIOPath
 	}
 	if !strings.HasSuffix(path, "/") {
 		path += "/"
 	}
-	return &eioServer{srv: srv, path: path, sessions: make(map[string]*eioSession)}
+	return &eioServer{srv: srv, path: path, raw: raw, sessions: make(map[string]*eioSession)}
 }
 
 // matches reports whether r is an Engine.IO request ("/socket.io/" or

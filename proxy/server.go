@@ -19,7 +19,7 @@ type Server struct {
 	log    *slog.Logger
 	poller *netpoll.Poller
 	rp     *httputil.ReverseProxy
-	eio    *eioServer // Engine.IO termination, with ProtocolSocketIO only
+	eio    *eioServer // Engine.IO termination, with ProtocolSocketIO or ProtocolEngineIO
 	stats  counters
 	active atomic.Int64 // sessions holding a MaxConnections slot
 	cl     Cluster      // the fan-out, nil when mirrors are off (SetCluster)
@@ -48,8 +48,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("proxy: start poller: %w", err)
 	}
 	srv.poller = p
-	if cfg.Protocol == ProtocolSocketIO {
-		srv.eio = newEIOServer(srv, cfg.SocketIOPath)
+	if cfg.Protocol.EngineIO() {
+		srv.eio = newEIOServer(srv, cfg.SocketIOPath, cfg.Protocol == ProtocolEngineIO)
 	}
 	return srv, nil
 }

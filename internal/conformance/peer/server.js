@@ -1,0 +1,85 @@
+// The reference servers the conformance table is played against: a plain
+// engine.io server (MODE=eio, on /engine.io/) or a socket.io server
+// (MODE=sio, on /socket.io/), each with the small application the table's
+// exchanges expect. It listens on 127.0.0.1:PORT and prints "listening" once
+// it accepts connections. The tests play every exchange once against this
+// process and once against sidecast in front of it.
+//
+// Environment: MODE, PORT, PING_INTERVAL, PING_TIMEOUT (ms), MAX_PAYLOAD (bytes).
+"use strict";
+
+const http = require("http");
+
+const mode = process.env.MODE || "eio";
+const opts = {
+  pingInterval: Number(process.env.PING_INTERVAL || 10000),
+  pingTimeout: Number(process.env.PING_TIMEOUT || 5000),
+  maxHttpBufferSize: Number(process.env.MAX_PAYLOAD || 1000),
+  // Preflight answers come from the server; sidecast passes OPTIONS through.
+  cors: { origin: "http://app.example", credentials: true },
+};
+
+const httpServer = http.createServer((req, res) => {
+  res.writeHead(404, { "Content-Type": "text/plain" });
+  res.end("not found");
+});
+
+if (mode === "eio") {
+  startEngineIO();
+} else {
+  startSocketIO();
+}
+
+// An engine.io application that answers what the exchanges send: "close"
+// closes the session from the server, "bin" sends binary, anything else is
+// echoed.
+function startEngineIO() {
+  const engine = require("engine.io");
+  const server = engine.attach(httpServer, { ...opts, path: "/engine.io/" });
+  server.on("connection", (socket) => {
+    socket.on("message", (data) => {
+      if (data === "close") {
+        socket.close();
+      } else if (data === "bin") {
+        socket.send(Buffer.from([1, 2, 3, 255]));
+      } else {
+        socket.send(data);
+      }
+    });
+  });
+}
+
+// A socket.io application: "/" for everyone, "/admin" behind an auth token
+// (a middleware refuses the others), and no other namespace.
+function startSocketIO() {
+  const { Server } = require("socket.io");
+  const io = new Server(httpServer, opts);
+  io.on("connection", (socket) => {
+    socket.on("auth", (cb) => cb(socket.handshake.auth));
+    socket.on("echo", (...args) => {
+      const cb = typeof args[args.length - 1] === "function" ? args.pop() : null;
+      if (cb) cb(...args);
+      else socket.emit("echo", ...args);
+    });
+    // Asks the client for an ack, then reports the client's answer.
+    socket.on("ask", (q) => {
+      socket.emit("question", q, (answer) => socket.emit("answer", answer));
+    });
+    socket.on("bin", () => socket.emit("bin", Buffer.from([1, 2, 3]), { b: Buffer.from([4]) }));
+    socket.on("leave", () => socket.disconnect());
+    socket.on("kick", () => socket.disconnect(true));
+  });
+  const admin = io.of("/admin");
+  admin.use((socket, next) => {
+    if (socket.handshake.auth && socket.handshake.auth.token === "secret") next();
+    else next(new Error("not authorized"));
+  });
+  admin.on("connection", (socket) => {
+    socket.on("whoami", (cb) => cb("admin"));
+  });
+}
+
+httpServer.listen(Number(process.env.PORT), "127.0.0.1", () => {
+  console.log("listening");
+});
+process.on("SIGTERM", () => process.exit(0));
