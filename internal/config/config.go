@@ -39,9 +39,9 @@ type Config struct {
 	ServerID   string `env:"SERVER_ID" help:"This node's id in the cluster; <hostname>-<random> when empty."`
 	ServerPort int    `env:"SERVER_PORT" envDefault:"3000" help:"Port clients connect to; also serves proxied HTTP and HEALTH_PATH."`
 	BackendURL string `env:"BACKEND_URL" envDefault:"http://127.0.0.1:3001" help:"The unmodified backend beside this sidecast: http://host:port[/base] (ws:// is accepted too). TLS toward the backend is not supported yet."`
-	Protocol   string `env:"PROTOCOL" envDefault:"websocket" help:"What clients speak: websocket (RFC 6455, JSON events) or socketio (Socket.IO v4)."`
+	Protocol   string `env:"PROTOCOL" envDefault:"websocket" help:"What clients speak: websocket (RFC 6455, JSON events), socketio (Socket.IO v4) or engineio (plain Engine.IO v4, for servers that use engine.io directly: messages relay whole, events named by EVENT_FIELD of JSON messages)."`
 
-	SocketIOPath   string   `env:"SOCKETIO_PATH" envDefault:"/socket.io/" help:"PROTOCOL=socketio: the path Engine.IO is served on, the Socket.IO path option of the backend and its clients (they must match); other paths are proxied to the backend."`
+	SocketIOPath   string   `env:"SOCKETIO_PATH" envDefault:"/socket.io/" help:"PROTOCOL=socketio or engineio: the path Engine.IO is served on, the Socket.IO path option of the backend and its clients (they must match); other paths are proxied to the backend."`
 	AdvertiseURL   string   `env:"ADVERTISE_URL" help:"URL peers use to reach this node's SERVER_PORT, for requests forwarded to the session's owner: http://host:port. Derived when empty: http://<first non-loopback address, else the hostname>:SERVER_PORT."`
 	Forwarding     string   `env:"FORWARDING" envDefault:"on" help:"on: a polling request or websocket upgrade for a session another node owns is forwarded there, so the load balancer may be plain round-robin. off: it gets Session ID unknown, as without sidecast (needs a sticky load balancer)."`
 	StickyCookie   string   `env:"STICKY_COOKIE" help:"For load balancers that stick by cookie: an affinity cookie set on each Engine.IO handshake, as name and attributes, e.g. sidecast_node; Path=/; HttpOnly; SameSite=Lax (the value is SERVER_ID). Off when empty."`
@@ -57,7 +57,7 @@ type Config struct {
 	MirrorEvents     []string      `env:"MIRROR_EVENTS" help:"Comma-separated membership events replayed on every node's mirror, e.g. join_twin_room,leave_twin_room."`
 	MirrorEventReply []string      `env:"MIRROR_EVENT_REPLY" help:"Comma-separated events with which the home backend answers a membership event (held frames wait for it)."`
 	LocalEvents      []string      `env:"LOCAL_EVENTS" help:"Comma-separated echo events accepted only from the home backend; an entry may add a payload match: new_message@from=system."`
-	EventField       string        `env:"EVENT_FIELD" envDefault:"type" help:"PROTOCOL=websocket: the JSON field whose value names a message's event, for MIRROR_EVENTS and LOCAL_EVENTS."`
+	EventField       string        `env:"EVENT_FIELD" envDefault:"type" help:"PROTOCOL=websocket or engineio: the JSON field whose value names a message's event, for MIRROR_EVENTS and LOCAL_EVENTS."`
 	Mirrors          string        `env:"MIRRORS" envDefault:"on" help:"on: every node opens a mirror of every client session of the cluster, so N nodes behave like one. off: each node serves only its own clients (to show what mirrors fix)."`
 	EchoWindow       time.Duration `env:"ECHO_WINDOW" envDefault:"500ms" help:"An identical frame reaching a session from its home backend and from a mirror within this window counts as an echo (a LOCAL_EVENTS candidate, see /admin/stats)."`
 	ReleaseGrace     time.Duration `env:"RELEASE_GRACE" envDefault:"50ms" help:"Held client frames released after a membership barrier are not followed by a DISCONNECT or close for this long, so the backend handles them first."`
@@ -92,7 +92,13 @@ type Config struct {
 const (
 	ProtocolWebSocket = "websocket"
 	ProtocolSocketIO  = "socketio"
+	ProtocolEngineIO  = "engineio"
 )
+
+// EngineIO reports whether PROTOCOL terminates Engine.IO (socketio or engineio).
+func (c *Config) EngineIO() bool {
+	return c.Protocol == ProtocolSocketIO || c.Protocol == ProtocolEngineIO
+}
 
 // RequestsTimeout is REDIS_REQUESTS_TIMEOUT as a duration.
 func (c *Config) RequestsTimeout() time.Duration {

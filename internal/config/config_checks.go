@@ -23,9 +23,9 @@ func (c *Config) checkServer() error {
 	// Whether this build's proxy serves the protocol is checked when the
 	// proxy is built (newProxy), which then also fails with exit code 2.
 	switch c.Protocol {
-	case ProtocolWebSocket, ProtocolSocketIO:
+	case ProtocolWebSocket, ProtocolSocketIO, ProtocolEngineIO:
 	default:
-		errs = append(errs, Errorf("PROTOCOL", "%q is unknown; use websocket or socketio", c.Protocol))
+		errs = append(errs, Errorf("PROTOCOL", "%q is unknown; use websocket, socketio or engineio", c.Protocol))
 	}
 	u, err := parseBackendURL(c.BackendURL)
 	errs = append(errs, err)

@@ -107,7 +107,7 @@ func newProxy(cfg *config.Config, logger *slog.Logger, newSID func() string) (*p
 	case err == nil:
 		return p, nil
 	case errors.Is(err, proxy.ErrUnsupportedProtocol):
-		return nil, config.Errorf("PROTOCOL", "%q is unknown; use websocket or socketio", cfg.Protocol)
+		return nil, config.Errorf("PROTOCOL", "%q is unknown; use websocket, socketio or engineio", cfg.Protocol)
 	case errors.Is(err, proxy.ErrBadBackend):
 		return nil, config.Errorf("BACKEND_URL", "%v", err)
 	case errors.Is(err, proxy.ErrBadConfig):

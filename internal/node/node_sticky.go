@@ -42,7 +42,7 @@ func (n *Node) startRouter() error {
 		},
 		Logger: n.log,
 	}
-	if n.cfg.Protocol == config.ProtocolSocketIO {
+	if n.cfg.EngineIO() {
 		rc.EngineIOPath = n.cfg.SocketIOPath
 	}
 	n.router = sticky.New(rc)

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/sidecast/sidecast/internal/config"
 )
 
 // drainTick is the shortest pause of the drain loop; at DRAIN_RATE above
@@ -63,10 +61,10 @@ func (o *Ops) DrainGate(next http.Handler) http.Handler {
 	})
 }
 
-// opensSession: an Engine.IO request without a sid, or with
-// PROTOCOL=websocket a WebSocket upgrade.
+// opensSession: an Engine.IO request without a sid (PROTOCOL=socketio or
+// engineio), or with PROTOCOL=websocket a WebSocket upgrade.
 func (o *Ops) opensSession(r *http.Request) bool {
-	if o.cfg.Protocol == config.ProtocolSocketIO {
+	if o.cfg.EngineIO() {
 		p := strings.TrimSuffix(o.cfg.SocketIOPath, "/")
 		return (r.URL.Path == p || r.URL.Path == p+"/") && r.URL.Query().Get("sid") == ""
 	}

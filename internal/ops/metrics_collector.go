@@ -6,8 +6,6 @@ import (
 	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/sidecast/sidecast/internal/config"
 )
 
 // Descriptions of the metrics nodeCollector reads at scrape time.
@@ -101,7 +99,7 @@ func (c *nodeCollector) collectProxy(ch chan<- prometheus.Metric) {
 	proto := c.o.cfg.Protocol
 	gauge(ch, descConnections, float64(st.Sessions))
 	gauge(ch, descSessions, float64(tr.WebSocket), proto, "websocket")
-	if proto == config.ProtocolSocketIO {
+	if c.o.cfg.EngineIO() {
 		gauge(ch, descSessions, float64(tr.Polling), proto, "polling")
 	}
 	counter(ch, descSessionsOpened, st.SessionsTotal)
