@@ -79,6 +79,9 @@ func (e *eioServer) list() []*eioSession {
 type Transports struct {
 	WebSocket int // RFC 6455 sessions and Engine.IO sessions on websocket
 	Polling   int // Engine.IO sessions on HTTP long-polling (maybe probing an upgrade)
+	// PollsWaiting counts the Polling sessions whose client's GET is held
+	// here, waiting for something to send.
+	PollsWaiting int
 }
 
 // Transports returns the open client sessions by transport, for metrics.
@@ -102,6 +105,9 @@ func (s *Server) Transports() Transports {
 			t.WebSocket++
 		case eioPolling:
 			t.Polling++
+			if es.getBusy {
+				t.PollsWaiting++
+			}
 		}
 		es.mu.Unlock()
 	}

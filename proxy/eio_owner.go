@@ -27,7 +27,7 @@ func (o *eioLegOwner) onLost(l *wsLeg) {
 		l.forceClose()
 		return
 	}
-	if !s.dropProbe(l) {
+	if !s.dropProbe(l) && s.isClientWS(l) {
 		s.fail("transport close")
 	}
 	l.forceClose()
@@ -36,10 +36,26 @@ func (o *eioLegOwner) onLost(l *wsLeg) {
 func (o *eioLegOwner) onReadError(l *wsLeg, err error) {
 	s := o.s
 	var perr *wsframe.Error
+	if l.side == clientSide && !s.isClientWS(l) {
+		// A probing websocket, or one whose probe was dropped: whatever
+		// fails on it ends the probe only, as on the reference server.
+		code := ws.StatusNoStatusRcvd
+		if errors.As(err, &perr) {
+			o.countProtocol(l, perr)
+			code = perr.Code
+		}
+		s.dropProbe(l)
+		l.closeWith(code, "")
+		return
+	}
 	switch {
 	case errors.As(err, &perr):
 		o.countProtocol(l, perr)
-		l.closeWith(perr.Code, perr.Msg) // first, so this leg gets its own code
+		reason := perr.Msg
+		if l.side == clientSide {
+			reason = "" // as engine.io's websocket: the code alone
+		}
+		l.closeWith(perr.Code, reason) // first, so this leg gets its own code
 		if l.side == clientSide && s.dropProbe(l) {
 			return
 		}
@@ -57,6 +73,11 @@ func (o *eioLegOwner) onReadError(l *wsLeg, err error) {
 		// The session was closed by an Engine.IO close packet.
 	default:
 		// A malformed Engine.IO or Socket.IO packet, or an incomplete unit.
+		// On a probing websocket it ends the probe only.
+		if l.side == clientSide && s.dropProbe(l) {
+			l.closeWith(ws.StatusNoStatusRcvd, "")
+			return
+		}
 		if l.side == clientSide {
 			s.e.srv.stats.clientProtocol.Add(1)
 		} else {

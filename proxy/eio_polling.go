@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -24,7 +23,9 @@ func (s *eioSession) serve(w http.ResponseWriter, r *http.Request, transport str
 	case http.MethodPost:
 		s.servePost(w, r)
 	default:
-		writeEIOError(w, engineio.CodeBadRequest)
+		// As engine.io's polling transport: 500 without a body; the
+		// session lives on.
+		w.WriteHeader(http.StatusInternalServerError)
 	}
 }
 
@@ -132,7 +133,11 @@ func closeAnswer(end eioEnd, late bool) []byte {
 	return engineio.ClosePacket
 }
 
-// servePost decodes a polling payload from the client and relays it.
+// servePost decodes a polling payload from the client and relays it. As
+// on engine.io's polling transport, a body that was read in full is
+// answered "ok" even when a bad packet in it ended the session; a body of
+// binary type or one past maxPayload is refused, the latter without
+// ending the session.
 func (s *eioSession) servePost(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	switch {
@@ -153,21 +158,22 @@ func (s *eioSession) servePost(w http.ResponseWriter, r *http.Request) {
 	s.postBusy = false
 	s.mu.Unlock()
 	if code != http.StatusOK {
-		s.fail("transport error")
-		if code == http.StatusRequestEntityTooLarge {
-			http.Error(w, "payload too large", code)
-			return
+		if code != http.StatusRequestEntityTooLarge {
+			s.fail("transport error")
 		}
-		writeEIOError(w, engineio.CodeBadRequest)
+		w.WriteHeader(code)
 		return
 	}
 	s.setCORS(w.Header())
-	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	w.Header().Set("Content-Type", "text/html") // as the reference, without a charset
 	_, _ = io.WriteString(w, "ok")
 }
 
 // relayPost reads and relays one POST body; it returns the HTTP status.
 func (s *eioSession) relayPost(r *http.Request) int {
+	if r.Header.Get("Content-Type") == "application/octet-stream" {
+		return http.StatusBadRequest // Engine.IO v4 payloads are text
+	}
 	limit := s.maxPayload()
 	if r.ContentLength > limit {
 		return http.StatusRequestEntityTooLarge
@@ -185,17 +191,25 @@ func (s *eioSession) relayPost(r *http.Request) int {
 	d.Reset(buf.B)
 	for {
 		pkt, ok, err := d.Next()
+		if err == nil && !ok && n == 0 {
+			err = errEIOProtocol // an empty payload is a parse error too
+		}
 		if err != nil {
-			return http.StatusBadRequest
+			s.e.srv.stats.clientProtocol.Add(1)
+			s.fail("parse error")
+			return http.StatusOK
 		}
 		if !ok {
 			break
 		}
+		if pkt.Type == engineio.Close {
+			s.closeAs(endClient, "transport close")
+			return http.StatusOK
+		}
 		if err := s.clientPacket(pkt, nil); err != nil {
-			if errors.Is(err, errEIOClosed) {
-				return http.StatusOK // the client closed the session
-			}
-			return http.StatusBadRequest
+			s.e.srv.stats.clientProtocol.Add(1)
+			s.fail("parse error")
+			return http.StatusOK
 		}
 	}
 	if err := s.up.Flush(); err != nil {

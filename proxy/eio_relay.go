@@ -174,13 +174,12 @@ func (s *eioSession) clientPacket(pkt engineio.Packet, raw []byte) error {
 	case engineio.Pong:
 		s.gotPong()
 		return nil
-	case engineio.Noop:
+	case engineio.Noop, engineio.Open, engineio.Upgrade, engineio.Close:
+		// Ignored, as the reference's socket does; a close packet ends
+		// the session only on polling (relayPost).
 		return nil
-	case engineio.Close:
-		s.closeAs(endClient, "transport close")
-		return errEIOClosed
 	}
-	return errEIOProtocol
+	return errEIOProtocol // a ping: the client must not ping in Engine.IO v4
 }
 
 func (s *eioSession) clientMessageLocked(pkt engineio.Packet, raw []byte) error {

@@ -3,6 +3,7 @@ package proxy
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -50,12 +51,12 @@ func (e *eioServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	if q.Get("EIO") != "4" {
-		writeEIOError(w, engineio.CodeUnsupportedVersion)
+		refuseEIO(w, r, engineio.CodeUnsupportedVersion)
 		return
 	}
 	transport := q.Get("transport")
 	if transport != "polling" && transport != "websocket" {
-		writeEIOError(w, engineio.CodeUnknownTransport)
+		refuseEIO(w, r, engineio.CodeUnknownTransport)
 		return
 	}
 	if transport == "websocket" && !isUpgrade(r) {
@@ -69,7 +70,7 @@ func (e *eioServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	sess := e.lookup(sid)
 	if sess == nil {
-		writeEIOError(w, engineio.CodeUnknownSID)
+		refuseEIO(w, r, engineio.CodeUnknownSID)
 		return
 	}
 	sess.serve(w, r, transport)
@@ -120,6 +121,21 @@ func (e *eioServer) close() {
 		s.close("server shutting down")
 		s.forceClose()
 	}
+}
+
+// refuseEIO turns a request down as the reference server does: an upgrade
+// request as its abortUpgrade (400, the message as text/html, the
+// connection closed), any other with the JSON error body.
+func refuseEIO(w http.ResponseWriter, r *http.Request, c engineio.ErrorCode) {
+	if !isUpgrade(r) {
+		writeEIOError(w, c)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html")
+	h.Set("Connection", "close")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = io.WriteString(w, c.Message())
 }
 
 func writeEIOError(w http.ResponseWriter, c engineio.ErrorCode) {

@@ -140,12 +140,14 @@ func (s *eioSession) closeAs(end eioEnd, reason string) {
 	prev := s.state
 	s.state, s.reason, s.end = eioClosed, reason, end
 	s.stopHeartbeatLocked()
+	// Client websockets close as engine.io's do: a close frame without a
+	// code.
 	if s.probe != nil {
-		s.probe.closeWith(ws.StatusGoingAway, "")
+		s.probe.closeWith(ws.StatusNoStatusRcvd, "")
 	}
 	linger := prev == eioPolling && end == endServer
 	if prev == eioWebSocket {
-		s.ws.closeWith(ws.StatusNormalClosure, "")
+		s.ws.closeWith(ws.StatusNoStatusRcvd, "")
 	} else {
 		s.wakeLocked()
 	}

@@ -165,6 +165,13 @@ func (s *eioSession) completeUpgradeLocked() error {
 	return s.ws.Flush()
 }
 
+// isClientWS reports whether l is the client websocket the session runs on.
+func (s *eioSession) isClientWS(l *wsLeg) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ws == l
+}
+
 // dropProbe abandons an upgrade whose websocket failed; false when l is not
 // the probing websocket.
 func (s *eioSession) dropProbe(l *wsLeg) bool {
