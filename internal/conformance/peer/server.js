@@ -19,7 +19,20 @@ const opts = {
   cors: { origin: "http://app.example", credentials: true },
 };
 
+// GET /_state answers what the tests wait for instead of sleeping: how
+// many sessions are open and how many hold a waiting long-polling GET.
+let engine = null;
 const httpServer = http.createServer((req, res) => {
+  if (req.url === "/_state" && engine) {
+    let waiting = 0;
+    for (const id in engine.clients) {
+      const t = engine.clients[id].transport;
+      if (t.name === "polling" && t.writable) waiting++;
+    }
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ clients: engine.clientsCount, waiting }));
+    return;
+  }
   res.writeHead(404, { "Content-Type": "text/plain" });
   res.end("not found");
 });
@@ -34,8 +47,8 @@ if (mode === "eio") {
 // closes the session from the server, "bin" sends binary, anything else is
 // echoed.
 function startEngineIO() {
-  const engine = require("engine.io");
-  const server = engine.attach(httpServer, { ...opts, path: "/engine.io/" });
+  const server = require("engine.io").attach(httpServer, { ...opts, path: "/engine.io/" });
+  engine = server;
   server.on("connection", (socket) => {
     socket.on("message", (data) => {
       if (data === "close") {
@@ -54,6 +67,7 @@ function startEngineIO() {
 function startSocketIO() {
   const { Server } = require("socket.io");
   const io = new Server(httpServer, opts);
+  engine = io.engine;
   io.on("connection", (socket) => {
     socket.on("auth", (cb) => cb(socket.handshake.auth));
     socket.on("echo", (...args) => {
