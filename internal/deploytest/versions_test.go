@@ -62,6 +62,8 @@ func TestSupportedVersions(t *testing.T) {
 		{"the test peers' socket.io-client", "`socket.io-client` " + lockVersion(t, "internal/siotest/peer", "socket.io-client")},
 		{"the example server's socket.io", "`socket.io` " + lockVersion(t, "examples/socketio-chat", "socket.io")},
 		{"the example server's engine.io", "`engine.io` " + lockVersion(t, "examples/socketio-chat", "engine.io")},
+		{"the conformance reference's engine.io", "`engine.io` " + lockVersion(t, "internal/conformance/peer", "engine.io") + ", the reference"},
+		{"the conformance reference's socket.io", "`socket.io` " + lockVersion(t, "internal/conformance/peer", "socket.io") + " for the Socket.IO table"},
 		{"the notice server's socket.io", "`socket.io` " + lockVersion(t, "examples/socketio-notice", "socket.io")},
 		{"the benchmark's adapter", "| any: the names never collide | " + lockVersion(t, "examples/loadtest/native", "@socket.io/redis-adapter")},
 		{"the benchmark's redis client", "`redis` " + lockVersion(t, "examples/loadtest/native", "redis")},
