@@ -17,6 +17,12 @@ const askIDs = "sidecast numbers a client connection's server→client ack ids i
 // wsSession opens a websocket session and reads its open packet.
 func wsSession() []step { return []step{wsDial(0, wsNew), wsRecv(0)} }
 
+// backendCloseHop is why the GET after a server close may differ.
+const backendCloseHop = "sidecast learns of the backend's close one hop later than the backend itself: " +
+	"a GET that reaches sidecast before that close is held and gets the close packet alone (\"1\"), as " +
+	"the reference answers a GET it holds at the close; a GET after it gets a noop and the close packet " +
+	"(\"6\", \"1\") on both. Either way the client reads a close"
+
 var sioExchanges = []exchange{
 	// Namespaces.
 	{name: "connect without auth", transport: "websocket", steps: steps(
@@ -56,8 +62,15 @@ var sioExchanges = []exchange{
 		wsSession(), wsText(0, "40"), wsRecv(0), wsText(0, `49`), wsRecv(0), waitSessions(0))},
 
 	// Disconnects.
+	// The ack on /admin shows the server has handled the "41" before the
+	// client connects "/" again (socket.io closes a connection that sends
+	// anything but a CONNECT for a namespace it is not in).
 	{name: "client leaves the namespace", transport: "websocket", steps: steps(
-		wsSession(), wsText(0, "40"), wsRecv(0), wsText(0, "41"), wsText(0, `421["echo","gone"]`), wsText(0, "40"), wsRecv(0))},
+		wsSession(), wsText(0, "40"), wsRecv(0), wsText(0, `40/admin,{"token":"secret"}`), wsRecv(0),
+		wsText(0, "41"), wsText(0, `42/admin,3["whoami"]`), wsRecv(0), wsText(0, "40"), wsRecv(0))},
+	{name: "event for a namespace left", transport: "websocket", steps: steps(
+		wsSession(), wsText(0, "40"), wsRecv(0), wsText(0, `40/admin,{"token":"secret"}`), wsRecv(0),
+		wsText(0, "41/admin,"), wsText(0, `422["echo","sync"]`), wsRecv(0), wsText(0, `42/admin,4["whoami"]`), wsRecv(0), waitSessions(0))},
 	{name: "server leaves the namespace", transport: "websocket", steps: steps(
 		wsSession(), wsText(0, "40"), wsRecv(0), wsText(0, `42["leave"]`), wsRecv(0), wsText(0, "40"), wsRecv(0))},
 	{name: "server closes the connection", transport: "websocket", steps: steps(
@@ -77,7 +90,7 @@ var sioExchanges = []exchange{
 		post("451-2[\"echo\",{\"_placeholder\":true,\"num\":0}]\x1ebBQY="), collect(2))},
 	{name: "polling server leaves and closes", transport: "polling", steps: steps(
 		open(), post("40"), collect(1), post(`42["leave"]`), collect(1), post("40"), collect(1),
-		getAsync("a"), waitWaiting(1), post(`42["kick"]`), await("a"), get(), get())},
+		getAsync("a"), waitWaiting(1), post(`42["kick"]`), await("a"), get().because(backendCloseHop), get())},
 	{name: "polling client disconnect", transport: "polling", steps: steps(
 		open(), post("40"), collect(1), post("41"), post("1"), get())},
 	{name: "upgrade with a namespace", transport: "upgrade", steps: steps(

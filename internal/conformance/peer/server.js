@@ -5,7 +5,8 @@
 // it accepts connections. The tests play every exchange once against this
 // process and once against sidecast in front of it.
 //
-// Environment: MODE, PORT, PING_INTERVAL, PING_TIMEOUT (ms), MAX_PAYLOAD (bytes).
+// Environment: MODE, PORT, PING_INTERVAL, PING_TIMEOUT (ms), MAX_PAYLOAD
+// (bytes), EIO_PATH (MODE=eio, default /engine.io/).
 "use strict";
 
 const http = require("http");
@@ -44,20 +45,44 @@ if (mode === "eio") {
 }
 
 // An engine.io application that answers what the exchanges send: "close"
-// closes the session from the server, "bin" sends binary, anything else is
+// closes the session from the server, "bin" sends binary, JSON messages
+// are a small room chat in the style of a plain engine.io app (join,
+// leave, say; every member of the room hears about it), anything else is
 // echoed.
 function startEngineIO() {
-  const server = require("engine.io").attach(httpServer, { ...opts, path: "/engine.io/" });
+  const server = require("engine.io").attach(httpServer, { ...opts, path: process.env.EIO_PATH || "/engine.io/" });
   engine = server;
+  const rooms = new Map(); // room name -> Set of sockets
+  const toRoom = (room, msg) => {
+    for (const s of rooms.get(room) || []) s.send(JSON.stringify(msg));
+  };
   server.on("connection", (socket) => {
+    const joined = new Set();
     socket.on("message", (data) => {
-      if (data === "close") {
-        socket.close();
-      } else if (data === "bin") {
-        socket.send(Buffer.from([1, 2, 3, 255]));
+      if (data === "close") return socket.close();
+      if (data === "bin") return socket.send(Buffer.from([1, 2, 3, 255]));
+      let m = null;
+      if (typeof data === "string" && data.startsWith("{")) {
+        try { m = JSON.parse(data); } catch (e) { m = null; }
+      }
+      if (!m || typeof m.room !== "string") return socket.send(data);
+      if (m.type === "join") {
+        if (!rooms.has(m.room)) rooms.set(m.room, new Set());
+        rooms.get(m.room).add(socket);
+        joined.add(m.room);
+        toRoom(m.room, { type: "joined", room: m.room, user: m.user });
+      } else if (m.type === "leave") {
+        toRoom(m.room, { type: "left", room: m.room, user: m.user });
+        (rooms.get(m.room) || new Set()).delete(socket);
+        joined.delete(m.room);
+      } else if (m.type === "say") {
+        toRoom(m.room, { type: "said", room: m.room, from: m.from, text: m.text });
       } else {
         socket.send(data);
       }
+    });
+    socket.on("close", () => {
+      for (const r of joined) (rooms.get(r) || new Set()).delete(socket);
     });
   });
 }
