@@ -56,9 +56,6 @@ func (o *eioLegOwner) onReadError(l *wsLeg, err error) {
 			reason = "" // as engine.io's websocket: the code alone
 		}
 		l.closeWith(perr.Code, reason) // first, so this leg gets its own code
-		if l.side == clientSide && s.dropProbe(l) {
-			return
-		}
 		s.fail("protocol error: " + perr.Msg)
 	case errors.Is(err, ErrQueueFull):
 		if l.side == clientSide {
@@ -73,11 +70,6 @@ func (o *eioLegOwner) onReadError(l *wsLeg, err error) {
 		// The session was closed by an Engine.IO close packet.
 	default:
 		// A malformed Engine.IO or Socket.IO packet, or an incomplete unit.
-		// On a probing websocket it ends the probe only.
-		if l.side == clientSide && s.dropProbe(l) {
-			l.closeWith(ws.StatusNoStatusRcvd, "")
-			return
-		}
 		if l.side == clientSide {
 			s.e.srv.stats.clientProtocol.Add(1)
 		} else {

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -207,6 +208,11 @@ func (s *eioSession) relayPost(r *http.Request) int {
 			return http.StatusOK
 		}
 		if err := s.clientPacket(pkt, nil); err != nil {
+			if errors.Is(err, ErrQueueFull) {
+				s.e.srv.stats.slowBackend.Add(1)
+				s.fail("write queue full")
+				return http.StatusOK
+			}
 			s.e.srv.stats.clientProtocol.Add(1)
 			s.fail("parse error")
 			return http.StatusOK

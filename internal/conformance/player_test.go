@@ -104,6 +104,12 @@ func (s step) withHeader(kv ...string) step {
 // waitLimit bounds every wait and read; generous for a loaded machine.
 const waitLimit = 15 * time.Second
 
+// Records of a wait or a held GET that never ended.
+const (
+	notReached = "not reached"
+	noAnswer   = "no answer"
+)
+
 // player plays one exchange against one target and records the answers.
 type player struct {
 	t       *testing.T
@@ -127,8 +133,13 @@ func play(t *testing.T, tg *target, ex exchange) []string {
 	p := &player{t: t, tg: tg, client: &http.Client{Timeout: waitLimit, Transport: &http.Transport{}},
 		async: map[string]chan string{}, cancels: map[string]context.CancelFunc{}, conns: map[int]*wsConn{}}
 	defer p.cleanup()
-	for _, s := range ex.steps {
-		p.records = append(p.records, p.normalize(p.do(s)))
+	for i, s := range ex.steps {
+		rec := p.normalize(p.do(s))
+		if rec == notReached || rec == noAnswer {
+			// The exchange did not go as written; equal records would hide it.
+			t.Errorf("%s, step %d: %s within %v", tg.name, i+1, rec, waitLimit)
+		}
+		p.records = append(p.records, rec)
 	}
 	return p.records
 }
@@ -199,7 +210,7 @@ func (p *player) do(s step) string {
 			delete(p.cancels, s.label)
 			return rec
 		case <-time.After(waitLimit):
-			return "no answer"
+			return noAnswer
 		}
 	case stCancel:
 		p.cancels[s.label]()
@@ -338,7 +349,7 @@ func (p *player) wait(cond func(sessions, waiting int) bool) string {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	return "not reached"
+	return notReached
 }
 
 // wsDial does a websocket handshake by hand, so a table can send what a
@@ -469,7 +480,7 @@ func (p *player) cleanup() {
 	if p.sid != "" {
 		_, _ = p.http(context.Background(), http.MethodPost, "EIO=4&transport=polling&sid={sid}", nil, "1")
 	}
-	if p.wait(func(sessions, waiting int) bool { return sessions == 0 }) != "reached" {
+	if p.wait(func(sessions, waiting int) bool { return sessions == 0 }) == notReached {
 		p.t.Errorf("%s still holds a session after the exchange", p.tg.name)
 	}
 }
