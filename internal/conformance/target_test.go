@@ -5,15 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sidecast/sidecast/internal/testkit"
-	"github.com/sidecast/sidecast/internal/syncbuf"
 )
 
 // target is one server the exchanges are played against: the reference
@@ -43,16 +39,8 @@ var sidecastBin string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "sidecast-conformance-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	root, err := testkit.RepoRoot()
 	if err == nil {
-		sidecastBin = filepath.Join(dir, "sidecast")
-		build := exec.Command("go", "build", "-o", sidecastBin, ".")
-		build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
-		err = build.Run()
+		sidecastBin, err = testkit.BuildSidecast(dir, false)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "building sidecast:", err)
@@ -67,31 +55,21 @@ func TestMain(m *testing.M) {
 // protocol on path; its admin stats say which sessions it holds.
 func startSidecast(t *testing.T, backend *Peer, protocol, path string) *target {
 	t.Helper()
-	port, metrics := freePort(t), freePort(t)
+	port, metrics := testkit.FreePort(t), testkit.FreePort(t)
 	const token = "conformance"
-	cmd := exec.Command(sidecastBin)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"BACKEND_URL=" + backend.URL, "PROTOCOL=" + protocol, "SOCKETIO_PATH=" + path,
-		"SERVER_PORT=" + strconv.Itoa(port),
-		"METRICS_PORT=" + strconv.Itoa(metrics), "ADMIN_TOKEN=" + token,
-		"REDIS_ENABLED=false", "LOG_LEVEL=warn"}
-	out := &syncbuf.Buffer{Max: 1 << 20}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start sidecast: %v", err)
+	proc, err := testkit.StartProcess(testkit.ProcessConfig{
+		Path: sidecastBin, Merged: true, MaxOutput: 1 << 20,
+		Env: []string{"BACKEND_URL=" + backend.URL, "PROTOCOL=" + protocol, "SOCKETIO_PATH=" + path,
+			"SERVER_PORT=" + strconv.Itoa(port), "METRICS_PORT=" + strconv.Itoa(metrics), "ADMIN_TOKEN=" + token,
+			"REDIS_ENABLED=false", "LOG_LEVEL=warn"},
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
+		proc.Stop()
 		if t.Failed() {
-			t.Logf("sidecast output:\n%s", out.String())
+			t.Logf("sidecast output:\n%s", proc.Stdout.String())
 		}
 	})
 	tg := &target{name: "sidecast", base: "http://127.0.0.1:" + strconv.Itoa(port), path: path}
@@ -106,22 +84,10 @@ func startSidecast(t *testing.T, backend *Peer, protocol, path string) *target {
 		}
 		return st.Connections, st.Transports.PollsWaiting, nil
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	testkit.WaitUntil(t, 20*time.Second, "sidecast serving its admin stats", func() bool {
 		_, _, err := tg.state()
-		if err == nil {
-			break
-		}
-		select {
-		case <-done:
-			t.Fatalf("sidecast exited:\n%s", out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("sidecast did not come up: %v\n%s", err, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil
+	})
 	return tg
 }
 

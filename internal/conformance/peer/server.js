@@ -1,8 +1,8 @@
 // The reference servers the conformance table is played against: a plain
 // engine.io server (MODE=eio, on /engine.io/) or a socket.io server
 // (MODE=sio, on /socket.io/), each with the small application the table's
-// exchanges expect. It listens on 127.0.0.1:PORT and prints "listening" once
-// it accepts connections. The tests play every exchange once against this
+// exchanges expect. It listens on 127.0.0.1:PORT and answers GET /health
+// once it accepts connections. The tests play every exchange once against this
 // process and once against sidecast in front of it.
 //
 // Environment: MODE, PORT, PING_INTERVAL, PING_TIMEOUT (ms), MAX_PAYLOAD
@@ -24,6 +24,11 @@ const opts = {
 // many sessions are open and how many hold a waiting long-polling GET.
 let engine = null;
 const httpServer = http.createServer((req, res) => {
+  if (req.url === "/health") {
+    res.writeHead(200, { "Content-Type": "text/plain" });
+    res.end("ok");
+    return;
+  }
   if (req.url === "/_state" && engine) {
     let waiting = 0;
     for (const id in engine.clients) {
