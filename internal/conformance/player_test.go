@@ -64,7 +64,6 @@ type exchange struct {
 // Step constructors, so the tables read as the wire does.
 
 func open() step                     { return step{kind: stOpen, query: "transport=polling"} }
-func openQ(query string) step        { return step{kind: stOpen, query: query} }
 func get() step                      { return step{kind: stGet} }
 func getAsync(label string) step     { return step{kind: stGetAsync, label: label} }
 func await(label string) step        { return step{kind: stAwait, label: label} }
@@ -422,7 +421,7 @@ func (p *player) wsRecv(n int) string {
 		return "no connection"
 	}
 	_ = c.c.SetReadDeadline(time.Now().Add(waitLimit))
-	f, err := ws.ReadFrame(c.br)
+	f, err := readFrame(c.br)
 	if err != nil {
 		return "read: " + errText(err)
 	}
@@ -449,6 +448,24 @@ func (p *player) wsRecv(n int) string {
 		return fmt.Sprintf("close %d %q", code, reason)
 	}
 	return fmt.Sprintf("frame %#x", f.Header.OpCode)
+}
+
+// maxFrame bounds a frame the player reads; the tables' are small.
+const maxFrame = 1 << 20
+
+// readFrame reads one frame from a server (unmasked), refusing a declared
+// length past maxFrame.
+func readFrame(r io.Reader) (ws.Frame, error) {
+	h, err := ws.ReadHeader(r)
+	if err != nil {
+		return ws.Frame{}, err
+	}
+	if h.Length > maxFrame {
+		return ws.Frame{}, fmt.Errorf("frame of %d bytes", h.Length)
+	}
+	f := ws.Frame{Header: h, Payload: make([]byte, h.Length)}
+	_, err = io.ReadFull(r, f.Payload)
+	return f, err
 }
 
 // errText keeps what is the same for both servers of an error.
