@@ -1,12 +1,8 @@
 package fanout
 
 import (
-	"context"
 	"net/url"
 	"testing"
-	"time"
-
-	"github.com/gobwas/ws"
 
 	"github.com/sidecast/sidecast/internal/conformance"
 	"github.com/sidecast/sidecast/proxy"
@@ -27,19 +23,7 @@ func startEIONode(t *testing.T, n *network, id string, cfg ClusterConfig) *testN
 // dialEIOChat opens an Engine.IO websocket session for user on node.
 func dialEIOChat(t *testing.T, node *testNode, user string) *chatClient {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, br, _, err := ws.Dial(ctx, "ws"+node.front.URL[len("http"):]+"/socket.io/?EIO=4&transport=websocket&user="+user)
-	if err != nil {
-		t.Fatalf("dial %s: %v", node.id, err)
-	}
-	if br != nil {
-		ws.PutReader(br) // only the open packet can be in it, which the client skips
-	}
-	c := &chatClient{t: t, name: user, eio: true, conn: conn, done: make(chan struct{})}
-	go c.readLoop()
-	t.Cleanup(func() { conn.Close(); <-c.done })
-	return c
+	return dialChatAt(t, node, "/socket.io/?EIO=4&transport=websocket&user="+user, user, true)
 }
 
 // TestClusterEngineIORoom: with PROTOCOL=engineio, two plain engine.io

@@ -130,13 +130,24 @@ type chatClient struct {
 
 func dialChat(t *testing.T, node *testNode, user string) *chatClient {
 	t.Helper()
+	return dialChatAt(t, node, "/?user="+user, user, false)
+}
+
+// dialChatAt dials path on node. Nothing the server sends before the client
+// speaks matters (an Engine.IO open packet, which may come with the 101),
+// so bytes read ahead are dropped.
+func dialChatAt(t *testing.T, node *testNode, path, user string, eio bool) *chatClient {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, _, _, err := ws.Dial(ctx, "ws"+node.front.URL[len("http"):]+"/?user="+user)
+	conn, br, _, err := ws.Dial(ctx, "ws"+node.front.URL[len("http"):]+path)
 	if err != nil {
 		t.Fatalf("dial %s: %v", node.id, err)
 	}
-	c := &chatClient{t: t, name: user, conn: conn, done: make(chan struct{})}
+	if br != nil {
+		ws.PutReader(br)
+	}
+	c := &chatClient{t: t, name: user, eio: eio, conn: conn, done: make(chan struct{})}
 	go c.readLoop()
 	t.Cleanup(func() { conn.Close(); <-c.done })
 	return c
