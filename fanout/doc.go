@@ -131,7 +131,7 @@
 // Home side (home.go), per client session: OpenSession publishes
 // KindHandshake (seq 1) to every live peer. FromClient classifies each unit
 // (classify.go: Socket.IO packet type, namespace, event, ack id; for
-// websocket the EVENT_FIELD of a JSON message). A namespace CONNECT or
+// websocket and engineio the EVENT_FIELD of a JSON message). A namespace CONNECT or
 // DISCONNECT, or a MIRROR_EVENTS event, is a membership unit: it queues
 // behind what is held, and when it reaches the head of the queue — after
 // the home backend got everything sent before it; a session's first one (a

@@ -14,7 +14,7 @@ import (
 func TestImportDirection(t *testing.T) {
 	const mod = "github.com/sidecast/sidecast/"
 	app := []string{"internal/config", "internal/node", "internal/ops", "internal/demo"}
-	testSupport := []string{"internal/testkit", "internal/redistest", "internal/siotest", "internal/difftest", "internal/syncbuf"}
+	testSupport := []string{"internal/testkit", "internal/redistest", "internal/siotest", "internal/difftest", "internal/syncbuf", "internal/conformance"}
 	rules := []struct {
 		from      []string // package path prefixes, below the module
 		forbidden []string
