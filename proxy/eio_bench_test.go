@@ -16,8 +16,14 @@ import (
 // BenchmarkRelaySocketIOEvent relays one Socket.IO event over the
 // websocket transport through real loopback sockets, the Engine.IO relay
 // and the Socket.IO header reader, one event in flight at a time.
-func BenchmarkRelaySocketIOEvent(b *testing.B) {
-	p := newEIOBenchPair(b)
+func BenchmarkRelaySocketIOEvent(b *testing.B) { benchRelayEIO(b, ProtocolSocketIO) }
+
+// BenchmarkRelayEngineIOMessage is BenchmarkRelaySocketIOEvent with
+// PROTOCOL=engineio: the same frames, relayed as whole Engine.IO messages.
+func BenchmarkRelayEngineIOMessage(b *testing.B) { benchRelayEIO(b, ProtocolEngineIO) }
+
+func benchRelayEIO(b *testing.B, proto Protocol) {
+	p := newEIOBenchPair(b, proto)
 	b.Run("client_to_backend", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -77,10 +77,12 @@ func (p *eioWSPair) backendToClient() error {
 	return err
 }
 
-func newEIOBenchPair(t testing.TB) *eioWSPair {
+// newEIOBenchPair is an eioWSPair through sidecast speaking proto
+// (ProtocolSocketIO or ProtocolEngineIO), its pools warm.
+func newEIOBenchPair(t testing.TB, proto Protocol) *eioWSPair {
 	t.Helper()
 	rb := newEIORawBackend(t)
-	_, base := newProxy(t, rb.url(), func(c *Config) { c.Protocol = ProtocolSocketIO })
+	_, base := newProxy(t, rb.url(), func(c *Config) { c.Protocol = proto })
 	p := openEIOWSPair(t, rb, base)
 	for range 200 { // warm the pools
 		if err := p.clientToBackend(); err != nil {
