@@ -23,7 +23,7 @@ func startEIONode(t *testing.T, n *network, id string, cfg ClusterConfig) *testN
 // dialEIOChat opens an Engine.IO websocket session for user on node.
 func dialEIOChat(t *testing.T, node *testNode, user string) *chatClient {
 	t.Helper()
-	return dialChatAt(t, node, "/socket.io/?EIO=4&transport=websocket&user="+user, user, true)
+	return dialChatAt(t, node, "/socket.io/?EIO=4&transport=websocket&user="+user, user, true, nil)
 }
 
 // TestClusterEngineIORoom: with PROTOCOL=engineio, two plain engine.io

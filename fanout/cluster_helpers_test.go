@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"sync"
@@ -130,17 +131,19 @@ type chatClient struct {
 
 func dialChat(t *testing.T, node *testNode, user string) *chatClient {
 	t.Helper()
-	return dialChatAt(t, node, "/?user="+user, user, false)
+	return dialChatAt(t, node, "/?user="+user, user, false, nil)
 }
 
-// dialChatAt dials path on node. Nothing the server sends before the client
-// speaks matters (an Engine.IO open packet, which may come with the 101),
-// so bytes read ahead are dropped.
-func dialChatAt(t *testing.T, node *testNode, path, user string, eio bool) *chatClient {
+// dialChatAt dials path on node with extra upgrade headers h (a browser's
+// Origin; nil for none). Nothing the server sends before the client speaks
+// matters (an Engine.IO open packet, which may come with the 101), so bytes
+// read ahead are dropped.
+func dialChatAt(t *testing.T, node *testNode, path, user string, eio bool, h http.Header) *chatClient {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, br, _, err := ws.Dial(ctx, "ws"+node.front.URL[len("http"):]+path)
+	d := ws.Dialer{Header: ws.HandshakeHeaderHTTP(h)}
+	conn, br, _, err := d.Dial(ctx, "ws"+node.front.URL[len("http"):]+path)
 	if err != nil {
 		t.Fatalf("dial %s: %v", node.id, err)
 	}

@@ -75,6 +75,7 @@ func (s *Server) dialMirrorConn(ctx context.Context, hs Handshake, home string) 
 	d := ws.Dialer{
 		Timeout:       s.cfg.DialTimeout,
 		Protocols:     protocols,
+		Host:          s.dialHost(h),
 		Header:        ws.HandshakeHeaderHTTP(h),
 		OnStatusError: func(status int, _ []byte, _ io.Reader) { de.status = status },
 	}

@@ -39,6 +39,19 @@ const (
 	closeGrace = DefaultCloseGrace
 )
 
+// HostHeader says which Host a backend is sent.
+type HostHeader string
+
+// HostHeader values. HostFromClient is what a reverse proxy configured for
+// WebSockets does (nginx's proxy_set_header Host $host): the backend sees the
+// Host the client asked for, so a same-origin check (Origin against Host)
+// passes for browsers. HostFromBackend sends BACKEND_URL's host, for a
+// backend that routes on its own name.
+const (
+	HostFromClient  HostHeader = "client"
+	HostFromBackend HostHeader = "backend"
+)
+
 // Config configures a Server. Every field is useful at its zero value except
 // Backend, which is required.
 type Config struct {
@@ -55,6 +68,9 @@ type Config struct {
 	// sessions are dialed at its host with the client's path and query appended
 	// to its path; other requests are reverse-proxied to it.
 	Backend *url.URL
+	// BackendHostHeader is the Host every request to the backend carries
+	// (upgrades, mirrors, plain HTTP); "" means HostFromClient.
+	BackendHostHeader HostHeader
 	// MaxConnections caps concurrent proxied sessions; past it upgrades get 503.
 	// 0 means unlimited.
 	MaxConnections int
@@ -103,6 +119,13 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.WriteQueueBytes == 0 {
 		c.WriteQueueBytes = max(DefaultWriteQueueBytes, int(c.MaxPayload)+2*wsframe.MaxCloseReason)
+	}
+	switch c.BackendHostHeader {
+	case "":
+		c.BackendHostHeader = HostFromClient
+	case HostFromClient, HostFromBackend:
+	default:
+		return c, fmt.Errorf("%w: BackendHostHeader %q is not %q or %q", ErrBadConfig, c.BackendHostHeader, HostFromClient, HostFromBackend)
 	}
 	c.HandshakeTimeout = orDefault(c.HandshakeTimeout, DefaultHandshakeTimeout)
 	c.DialTimeout = orDefault(c.DialTimeout, DefaultDialTimeout)

@@ -35,7 +35,13 @@ func (s *eioSession) learnCORS(r *http.Request) {
 	if err != nil {
 		return
 	}
+	if s.e.srv.cfg.BackendHostHeader == HostFromClient {
+		req.Host = r.Host
+	}
 	req.Header.Set("Origin", origin)
+	req.Header.Set("X-Forwarded-For", forwardedFor(r))
+	req.Header.Set("X-Forwarded-Proto", forwardedProto(r))
+	req.Header.Set("X-Forwarded-Host", forwardedHost(r))
 	req.Header.Set("Access-Control-Request-Method", http.MethodPost)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -15,11 +15,14 @@ const sidecastHeaderPrefix = "X-Sidecast-"
 // newReverseProxy returns the handler for every request that is not a
 // WebSocket upgrade: forwarded unchanged, bodies streamed, X-Forwarded-*
 // appended to what sanitize let through.
-func newReverseProxy(backend *url.URL, log *slog.Logger) *httputil.ReverseProxy {
+func newReverseProxy(backend *url.URL, host HostHeader, log *slog.Logger) *httputil.ReverseProxy {
 	target := httpURL(backend)
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
+			if host == HostFromClient {
+				pr.Out.Host = pr.In.Host
+			}
 			if prior, ok := pr.In.Header["X-Forwarded-For"]; ok {
 				pr.Out.Header["X-Forwarded-For"] = prior
 			}

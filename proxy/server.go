@@ -40,7 +40,7 @@ func New(cfg Config) (*Server, error) {
 	srv := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,
-		rp:       newReverseProxy(cfg.Backend, cfg.Logger),
+		rp:       newReverseProxy(cfg.Backend, cfg.BackendHostHeader, cfg.Logger),
 		sessions: make(map[*session]struct{}),
 	}
 	p, err := netpoll.New(netpoll.Config{Workers: cfg.Workers, OnIdle: srv.pollerIdle, Linger: srv.pollerLinger})

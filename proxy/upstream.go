@@ -41,10 +41,12 @@ func (e *dialError) Unwrap() error { return e.err }
 func (s *Server) dialUpstream(ctx context.Context, r *http.Request) (*upstreamConn, error) {
 	de := &dialError{}
 	var cookies []string
+	h := upstreamHeader(r)
 	d := ws.Dialer{
 		Timeout:   s.cfg.DialTimeout,
 		Protocols: offeredProtocols(r.Header),
-		Header:    ws.HandshakeHeaderHTTP(upstreamHeader(r)),
+		Host:      s.dialHost(h),
+		Header:    ws.HandshakeHeaderHTTP(h),
 		OnStatusError: func(status int, _ []byte, _ io.Reader) {
 			de.status = status
 		},
@@ -70,6 +72,19 @@ func (s *Server) dialUpstream(ctx context.Context, r *http.Request) (*upstreamCo
 		}
 	}
 	return up, nil
+}
+
+// dialHost takes Host out of h (the dialer writes its own Host line) and
+// returns the Host the backend is sent: the client's, or "" for BACKEND_URL's
+// host when so configured or when h names none (a handshake from a peer that
+// did not send it).
+func (s *Server) dialHost(h http.Header) string {
+	host := h.Get("Host")
+	h.Del("Host")
+	if s.cfg.BackendHostHeader == HostFromBackend {
+		return ""
+	}
+	return host
 }
 
 // upstreamURL is the backend URL with the client's path and query.
@@ -104,9 +119,14 @@ func joinPath(base, p string) string {
 
 // upstreamHeader builds the backend upgrade's extra headers from the client's
 // (sanitized) request. Only identity headers and X-Forwarded-* are sent, so a
-// client's X-Sidecast-* headers never reach the backend.
+// client's X-Sidecast-* headers never reach the backend. Host is the client's;
+// the dialer takes it out again (dialHost), so a mirror's handshake carries
+// the home client's Host too.
 func upstreamHeader(r *http.Request) http.Header {
-	h := make(http.Header, len(identityHeaders)+3)
+	h := make(http.Header, len(identityHeaders)+4)
+	if r.Host != "" {
+		h["Host"] = []string{r.Host}
+	}
 	for _, k := range identityHeaders {
 		if v := r.Header.Values(k); len(v) > 0 {
 			h[k] = v
