@@ -54,17 +54,17 @@ type Config struct {
 	WriteQueueSize   int           `env:"WRITE_QUEUE_SIZE" envDefault:"4194304" help:"Bytes queued towards one connection (client or backend) before it counts as slow and is closed (1008); at least MAX_PAYLOAD plus 14."`
 	HandshakeTimeout time.Duration `env:"HANDSHAKE_TIMEOUT" envDefault:"10s" help:"Bounds writing a client's upgrade response, and dialing the backend with its upgrade."`
 
-	MirrorEvents     []string      `env:"MIRROR_EVENTS" help:"Comma-separated membership events replayed on every node's mirror, e.g. join_twin_room,leave_twin_room."`
-	MirrorEventReply []string      `env:"MIRROR_EVENT_REPLY" help:"Comma-separated events with which the home backend answers a membership event (held frames wait for it)."`
-	LocalEvents      []string      `env:"LOCAL_EVENTS" help:"Comma-separated echo events accepted only from the home backend; an entry may add a payload match: new_message@from=system."`
-	EventField       string        `env:"EVENT_FIELD" envDefault:"type" help:"PROTOCOL=websocket or engineio: the JSON field whose value names a message's event, for MIRROR_EVENTS and LOCAL_EVENTS."`
-	Mirrors          string        `env:"MIRRORS" envDefault:"on" help:"on: every node opens a mirror of every client session of the cluster, so N nodes behave like one. off: each node serves only its own clients (to show what mirrors fix)."`
-	EchoWindow       time.Duration `env:"ECHO_WINDOW" envDefault:"500ms" help:"An identical frame reaching a session from its home backend and from a mirror within this window counts as an echo (a LOCAL_EVENTS candidate, see /admin/stats)."`
-	ReleaseGrace     time.Duration `env:"RELEASE_GRACE" envDefault:"50ms" help:"Held client frames released after a membership barrier are not followed by a DISCONNECT or close for this long, so the backend handles them first."`
-	CoalesceWindow   time.Duration `env:"COALESCE_WINDOW" envDefault:"250us" help:"Identical frames relayed to sessions of one other node travel as one bus message; they leave once the node has read every ready connection, and after this long at the latest on a node that is never idle. 0 relays each frame at once."`
-	MirrorSettle     time.Duration `env:"MIRROR_SETTLE" envDefault:"20ms" help:"After writing a membership event to a mirror, how long sidecast lets that backend handle it (or until it acks the event or answers with a MIRROR_EVENT_REPLY event) before the home node may go on."`
-	AckTTL           time.Duration `env:"ACK_TTL" envDefault:"30s" help:"How long an ack that a backend asked a client for (emitWithAck) stays routable back to that backend."`
-	ReplyTimeout     time.Duration `env:"MIRROR_REPLY_TIMEOUT" envDefault:"1s" help:"Longest that frames relayed from other nodes wait for the home backend's answer to a membership event (MIRROR_EVENT_REPLY, an ack, or its next frame)."`
+	MirrorEventList string        `env:"MIRROR_EVENTS" help:"Comma-separated membership events replayed on every node's mirror, e.g. join_twin_room,leave_twin_room or, with spaces in names, 'add user,new message'. A name holding a comma or '@' (or with spaces at its ends) is written as a JSON string: '\"a,b\",c'."`
+	MirrorReplyList string        `env:"MIRROR_EVENT_REPLY" help:"Comma-separated events with which the home backend answers a membership event (held frames wait for it); names as in MIRROR_EVENTS."`
+	LocalEventList  string        `env:"LOCAL_EVENTS" help:"Comma-separated echo events accepted only from the home backend, e.g. 'login,user joined,user left'; an entry may add a payload match: new_message@from=system. A name, field or value holding the syntax's own characters (',' '@' '=') is written as a JSON string: '\"new, message\"@from=system'."`
+	EventField      string        `env:"EVENT_FIELD" envDefault:"type" help:"PROTOCOL=websocket or engineio: the JSON field whose value names a message's event, for MIRROR_EVENTS and LOCAL_EVENTS."`
+	Mirrors         string        `env:"MIRRORS" envDefault:"on" help:"on: every node opens a mirror of every client session of the cluster, so N nodes behave like one. off: each node serves only its own clients (to show what mirrors fix)."`
+	EchoWindow      time.Duration `env:"ECHO_WINDOW" envDefault:"500ms" help:"An identical frame reaching a session from its home backend and from a mirror within this window counts as an echo (a LOCAL_EVENTS candidate, see /admin/stats)."`
+	ReleaseGrace    time.Duration `env:"RELEASE_GRACE" envDefault:"50ms" help:"Held client frames released after a membership barrier are not followed by a DISCONNECT or close for this long, so the backend handles them first."`
+	CoalesceWindow  time.Duration `env:"COALESCE_WINDOW" envDefault:"250us" help:"Identical frames relayed to sessions of one other node travel as one bus message; they leave once the node has read every ready connection, and after this long at the latest on a node that is never idle. 0 relays each frame at once."`
+	MirrorSettle    time.Duration `env:"MIRROR_SETTLE" envDefault:"20ms" help:"After writing a membership event to a mirror, how long sidecast lets that backend handle it (or until it acks the event or answers with a MIRROR_EVENT_REPLY event) before the home node may go on."`
+	AckTTL          time.Duration `env:"ACK_TTL" envDefault:"30s" help:"How long an ack that a backend asked a client for (emitWithAck) stays routable back to that backend."`
+	ReplyTimeout    time.Duration `env:"MIRROR_REPLY_TIMEOUT" envDefault:"1s" help:"Longest that frames relayed from other nodes wait for the home backend's answer to a membership event (MIRROR_EVENT_REPLY, an ack, or its next frame)."`
 
 	MetricsPort       int           `env:"METRICS_PORT" envDefault:"9090" help:"Port of /metrics (Prometheus), /livez, /readyz and the admin API (/admin/stats, /admin/redis-metrics, /admin/debug, /debug/pprof/); 0 = off."`
 	AdminToken        string        `env:"ADMIN_TOKEN" help:"Bearer token of the admin API on METRICS_PORT; while unset the admin paths answer 403. Never logged." secret:"true"`
@@ -79,13 +79,15 @@ type Config struct {
 	DemoPort  int    `env:"DEMO_PORT" envDefault:"8080" help:"sidecast demo: port of the demo page (a chat pane through each node and their live stats); 0 = any free port."`
 
 	// Derived by Load.
-	Backend      *url.URL           // BACKEND_URL, parsed
-	Bus          BusChoice          // REDIS_ENABLED, REDIS_URL, REDIS_HOST
-	Redis        fanout.RedisConfig // REDIS_*, for fanout.NewRedisBus
-	LocalMatches []EventMatch       // LOCAL_EVENTS, parsed
-	Trusted      []netip.Prefix     // TRUSTED_PROXIES, parsed
-	Cookie       *sticky.Cookie     // STICKY_COOKIE, parsed; nil when off
-	RedisShown   string             // the Redis dialed, without password, for logs and the admin API
+	Backend          *url.URL           // BACKEND_URL, parsed
+	Bus              BusChoice          // REDIS_ENABLED, REDIS_URL, REDIS_HOST
+	Redis            fanout.RedisConfig // REDIS_*, for fanout.NewRedisBus
+	MirrorEvents     []string           // MIRROR_EVENTS, parsed
+	MirrorEventReply []string           // MIRROR_EVENT_REPLY, parsed
+	LocalMatches     []EventMatch       // LOCAL_EVENTS, parsed
+	Trusted          []netip.Prefix     // TRUSTED_PROXIES, parsed
+	Cookie           *sticky.Cookie     // STICKY_COOKIE, parsed; nil when off
+	RedisShown       string             // the Redis dialed, without password, for logs and the admin API
 }
 
 // Protocols sidecast speaks to clients.

@@ -221,24 +221,3 @@ func FuzzRedisURL(f *testing.F) {
 		}
 	})
 }
-
-// FuzzLocalEvents: a parsed entry prints back to an entry that parses to
-// itself; malformed entries are errors naming LOCAL_EVENTS.
-func FuzzLocalEvents(f *testing.F) {
-	for _, s := range []string{"welcome", "new_message@from=system", "a@b", "@", "a@=b", "x@y=", "a b"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, entry string) {
-		m, err := parseEventMatch(entry)
-		if err != nil {
-			if !strings.HasPrefix(err.Error(), "LOCAL_EVENTS:") {
-				t.Fatalf("error %v does not name LOCAL_EVENTS", err)
-			}
-			return
-		}
-		again, err := parseEventMatch(m.String())
-		if err != nil || again != m {
-			t.Fatalf("%q → %+v → %q → %+v, %v", entry, m, m.String(), again, err)
-		}
-	})
-}

@@ -113,9 +113,8 @@ func Defaults(cfg *config.Config, environ map[string]string) {
 		cfg.MirrorEvents = splitList(demoEventDefaults["MIRROR_EVENTS"])
 	}
 	if environ["LOCAL_EVENTS"] == "" {
-		cfg.LocalEvents = splitList(demoEventDefaults["LOCAL_EVENTS"])
 		cfg.LocalMatches = nil
-		for _, name := range cfg.LocalEvents {
+		for _, name := range splitList(demoEventDefaults["LOCAL_EVENTS"]) {
 			cfg.LocalMatches = append(cfg.LocalMatches, config.EventMatch{Name: name})
 		}
 	}

@@ -19,11 +19,11 @@ type Entry struct {
 var (
 	// ErrSyntax: the text is not a list of entries (an unclosed quote, a
 	// stray character after a quoted part, a match without '=').
-	ErrSyntax = errors.New("eventlist: syntax")
+	ErrSyntax = errors.New("syntax error")
 	// ErrEmpty: an entry, a field or a value is empty (a stray comma).
-	ErrEmpty = errors.New("eventlist: empty")
+	ErrEmpty = errors.New("empty part")
 	// ErrMatch: an entry has a payload match where only names are allowed.
-	ErrMatch = errors.New("eventlist: payload match not allowed")
+	ErrMatch = errors.New("payload match not allowed here")
 )
 
 // Parse reads a list. With matches false (MIRROR_EVENTS, MIRROR_EVENT_REPLY)
