@@ -36,10 +36,11 @@ type Config struct {
 	RedisCluster               bool     `env:"REDIS_CLUSTER" envDefault:"false" help:"Redis is a Redis Cluster: every channel goes through sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7). Several nodes in REDIS_URL (redis://[user:pw@]h1:p1,h2:p2) or REDIS_CLUSTER_NODES turn it on too."`
 	RedisClusterNodes          []string `env:"REDIS_CLUSTER_NODES" help:"Comma-separated host:port seed nodes of a Redis Cluster (any node will do; the rest are discovered); credentials and TLS come from the other REDIS_* variables."`
 
-	ServerID   string `env:"SERVER_ID" help:"This node's id in the cluster; <hostname>-<random> when empty."`
-	ServerPort int    `env:"SERVER_PORT" envDefault:"3000" help:"Port clients connect to; also serves proxied HTTP and HEALTH_PATH."`
-	BackendURL string `env:"BACKEND_URL" envDefault:"http://127.0.0.1:3001" help:"The unmodified backend beside this sidecast: http://host:port[/base] (ws:// is accepted too). TLS toward the backend is not supported yet."`
-	Protocol   string `env:"PROTOCOL" envDefault:"websocket" help:"What clients speak: websocket (RFC 6455, JSON events), socketio (Socket.IO v4) or engineio (plain Engine.IO v4, for servers that use engine.io directly: messages relay whole, events named by EVENT_FIELD of JSON messages)."`
+	ServerID          string `env:"SERVER_ID" help:"This node's id in the cluster; <hostname>-<random> when empty."`
+	ServerPort        int    `env:"SERVER_PORT" envDefault:"3000" help:"Port clients connect to; also serves proxied HTTP and HEALTH_PATH."`
+	BackendURL        string `env:"BACKEND_URL" envDefault:"http://127.0.0.1:3001" help:"The unmodified backend beside this sidecast: http://host:port[/base] (ws:// is accepted too). TLS toward the backend is not supported yet."`
+	BackendHostHeader string `env:"BACKEND_HOST_HEADER" envDefault:"client" help:"The Host the backend is sent on every request, upgrade and mirror: client (the client's Host, as a reverse proxy configured for WebSockets sends it, so a server that checks Origin against Host accepts browsers) or backend (BACKEND_URL's host, for a backend that routes on its own name). X-Forwarded-Host carries the client's either way."`
+	Protocol          string `env:"PROTOCOL" envDefault:"websocket" help:"What clients speak: websocket (RFC 6455, JSON events), socketio (Socket.IO v4) or engineio (plain Engine.IO v4, for servers that use engine.io directly: messages relay whole, events named by EVENT_FIELD of JSON messages)."`
 
 	SocketIOPath   string   `env:"SOCKETIO_PATH" envDefault:"/socket.io/" help:"PROTOCOL=socketio or engineio: the path Engine.IO is served on, the Socket.IO path option of the backend and its clients (they must match); other paths are proxied to the backend."`
 	AdvertiseURL   string   `env:"ADVERTISE_URL" help:"URL peers use to reach this node's SERVER_PORT, for requests forwarded to the session's owner: http://host:port. Derived when empty: http://<first non-loopback address, else the hostname>:SERVER_PORT."`

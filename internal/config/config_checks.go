@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sidecast/sidecast/fanout"
+	"github.com/sidecast/sidecast/proxy"
 )
 
 func (c *Config) checkServer() error {
@@ -26,6 +27,11 @@ func (c *Config) checkServer() error {
 	case ProtocolWebSocket, ProtocolSocketIO, ProtocolEngineIO:
 	default:
 		errs = append(errs, Errorf("PROTOCOL", "%q is unknown; use websocket, socketio or engineio", c.Protocol))
+	}
+	switch proxy.HostHeader(c.BackendHostHeader) {
+	case proxy.HostFromClient, proxy.HostFromBackend:
+	default:
+		errs = append(errs, Errorf("BACKEND_HOST_HEADER", "%q is unknown; use client or backend", c.BackendHostHeader))
 	}
 	u, err := parseBackendURL(c.BackendURL)
 	errs = append(errs, err)
