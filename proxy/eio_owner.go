@@ -68,6 +68,9 @@ func (o *eioLegOwner) onReadError(l *wsLeg, err error) {
 		s.fail("transport close")
 	case errors.Is(err, errEIOClosed):
 		// The session was closed by an Engine.IO close packet.
+	case errors.Is(err, errStop):
+		// A close frame ended the leg's stream; onCloseFrame already closed
+		// the session (or dropped the probe). A clean close, not an error.
 	default:
 		// A malformed Engine.IO or Socket.IO packet, or an incomplete unit.
 		if l.side == clientSide {
