@@ -14,15 +14,18 @@ type ClusterStats struct {
 	Resyncs            uint64 `json:"resyncs"`            // mirrors rebuilt from a snapshot
 	MirrorDialFailures uint64 `json:"mirrorDialFailures"` // mirrors that could not be opened
 	MirrorRefused      uint64 `json:"mirrorRefused"`      // mirror CONNECTs the backend refused while home accepted
-	ReplyTimeouts      uint64 `json:"replyTimeouts"`      // membership packets the home backend did not answer in time
-	Kicks              uint64 `json:"kicks"`              // namespaces a mirror's backend ended
-	Relayed            uint64 `json:"relayed"`            // frames relayed from mirrors to their home
-	Coalesced          uint64 `json:"coalesced"`          // relayed frames that shared a bus message with an identical one
-	Delivered          uint64 `json:"delivered"`          // relayed frames written to a client
-	DroppedLocal       uint64 `json:"droppedLocal"`       // LOCAL_EVENTS frames mirrors dropped
-	DroppedReplies     uint64 `json:"droppedReplies"`     // replies to replayed packets mirrors dropped
-	ControlDropped     uint64 `json:"controlDropped"`     // control messages the bus refused
-	HeldOverflow       uint64 `json:"heldOverflow"`       // sessions closed because what they held passed MaxHeldBytes
+	// MirrorRefusedAgreed: mirror CONNECTs the backend refused as home's did
+	// (no divergence: one node would have refused the client too).
+	MirrorRefusedAgreed uint64 `json:"mirrorRefusedAgreed"`
+	ReplyTimeouts       uint64 `json:"replyTimeouts"`  // membership packets the home backend did not answer in time
+	Kicks               uint64 `json:"kicks"`          // namespaces a mirror's backend ended
+	Relayed             uint64 `json:"relayed"`        // frames relayed from mirrors to their home
+	Coalesced           uint64 `json:"coalesced"`      // relayed frames that shared a bus message with an identical one
+	Delivered           uint64 `json:"delivered"`      // relayed frames written to a client
+	DroppedLocal        uint64 `json:"droppedLocal"`   // LOCAL_EVENTS frames mirrors dropped
+	DroppedReplies      uint64 `json:"droppedReplies"` // replies to replayed packets mirrors dropped
+	ControlDropped      uint64 `json:"controlDropped"` // control messages the bus refused
+	HeldOverflow        uint64 `json:"heldOverflow"`   // sessions closed because what they held passed MaxHeldBytes
 	// Echoes counts suspected echo events (candidates for LOCAL_EVENTS) by name.
 	Echoes map[string]uint64 `json:"echoes"`
 }
@@ -31,7 +34,7 @@ type clusterCounters struct {
 	sessions, barrierTimeouts, diverged, gaps, resyncs   atomic.Uint64
 	dialFailures, refused, replyTimeouts, kicks, relayed atomic.Uint64
 	delivered, droppedLocal, droppedReplies, coalesced   atomic.Uint64
-	controlDropped, heldOverflow                         atomic.Uint64
+	controlDropped, heldOverflow, refusedAgreed          atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -45,7 +48,8 @@ func (c *Cluster) Stats() ClusterStats {
 		BarrierTimeouts: s.barrierTimeouts.Load(), Diverged: s.diverged.Load(),
 		SequenceGaps: s.gaps.Load(), Resyncs: s.resyncs.Load(),
 		MirrorDialFailures: s.dialFailures.Load(), MirrorRefused: s.refused.Load(),
-		ReplyTimeouts: s.replyTimeouts.Load(), Kicks: s.kicks.Load(),
+		MirrorRefusedAgreed: s.refusedAgreed.Load(),
+		ReplyTimeouts:       s.replyTimeouts.Load(), Kicks: s.kicks.Load(),
 		Relayed: s.relayed.Load(), Coalesced: s.coalesced.Load(), Delivered: s.delivered.Load(),
 		DroppedLocal: s.droppedLocal.Load(), DroppedReplies: s.droppedReplies.Load(),
 		ControlDropped: s.controlDropped.Load(), HeldOverflow: s.heldOverflow.Load(), Echoes: c.echo.snapshot(),

@@ -61,9 +61,11 @@ func (h *homeSession) FromBackend(u proxy.Unit) error {
 	info := h.c.ev.classify(u, &h.hdrOut)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if info.kind == unitDisconnect && !h.closed {
-		// The home backend ended the namespace: its mirrors leave it too.
-		h.kickLocked(&info)
+	if (info.kind == unitDisconnect || info.kind == unitConnectError) && !h.closed {
+		// The home backend ended or refused the namespace: its mirrors
+		// leave it too (a mirror that was refused as well learns that
+		// home agreed, see mirror.refusedLocked).
+		h.kickLocked(info.ns)
 	}
 	h.echo.seen(h.c, u, &info, true)
 	err := h.home.WriteClient(h.clientFacingLocked(u, &info, &h.hdrOut, ""))
@@ -73,17 +75,23 @@ func (h *homeSession) FromBackend(u proxy.Unit) error {
 	return err
 }
 
-// kickLocked replays a server-side DISCONNECT of a namespace on every mirror.
-func (h *homeSession) kickLocked(info *unitInfo) {
+// kickLocked replays a server-side DISCONNECT of namespace ns on every
+// mirror.
+func (h *homeSession) kickLocked(ns []byte) {
+	enc := appendUnit(nil, proxy.Unit{Op: ws.OpText, Parts: [][]byte{disconnectPacket(ns)}})
+	h.logLocked(&unitInfo{kind: unitDisconnect, ns: ns}, enc)
+	h.publishLocked(KindDisconnect, enc, false)
+}
+
+// disconnectPacket is the Socket.IO DISCONNECT of namespace ns.
+func disconnectPacket(ns []byte) []byte {
 	var b bytes.Buffer
 	b.WriteString("41")
-	if string(info.ns) != "/" {
-		b.Write(info.ns)
+	if string(ns) != "/" {
+		b.Write(ns)
 		b.WriteByte(',')
 	}
-	enc := appendUnit(nil, proxy.Unit{Op: ws.OpText, Parts: [][]byte{b.Bytes()}})
-	h.logLocked(info, enc)
-	h.publishLocked(KindDisconnect, enc, false)
+	return b.Bytes()
 }
 
 // onFrame takes a unit a mirror's backend sent for this session.

@@ -42,6 +42,10 @@ type mirror struct {
 	gateAck int64
 	gateNS  []byte
 	gateHdr socketio.Header // scratch for drainLocked, under mu
+	// refused: namespaces whose CONNECT this backend refused, each until
+	// home's DISCONNECT of it says home refused too, or its timer decides
+	// that home accepted (see refusedConnect).
+	refused map[string]*time.Timer
 	settleT *time.Timer
 	closing bool         // close once the queue is written
 	queue   []queuedUnit // units waiting for the dial or the gate
@@ -141,6 +145,9 @@ func (m *mirror) drainLocked(acks []uint64) []uint64 {
 			continue
 		}
 		_ = m.pm.Write(u)
+		if len(m.refused) > 0 {
+			m.homeLeftLocked(u)
+		}
 		connect := m.c.ev.protocol == proxy.ProtocolSocketIO && len(u.Parts[0]) >= 2 && string(u.Parts[0][:2]) == "40"
 		if !connect && q.seq == 0 {
 			continue
@@ -279,11 +286,8 @@ func (m *mirror) MirrorUnit(u proxy.Unit) {
 		}
 		return
 	case unitConnectError:
+		m.refusedConnect(info.ns) // before the gate opens on what home sent next
 		m.connected()
-		m.c.stats.refused.Add(1)
-		m.c.stats.diverged.Add(1)
-		m.c.log.Warn("fanout: backend refused a mirror's CONNECT that home accepted", "home", m.home,
-			"session", string(m.sid), "namespace", string(info.ns))
 		return
 	case unitDisconnect:
 		if m.co != nil {
