@@ -64,6 +64,32 @@ func skipValue(b []byte, i int) (int, bool) {
 // jsonField returns the raw value of obj's top-level field key (a string
 // value without its quotes; escaped keys never match).
 func jsonField(obj []byte, key string) ([]byte, bool) {
+	v, ok := jsonRawField(obj, key)
+	if ok && len(v) >= 2 && v[0] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	return v, ok
+}
+
+// jsonPlainString returns obj's top-level field key when its value is a
+// string without escapes (its raw bytes are its text), without quotes.
+func jsonPlainString(obj []byte, key string) ([]byte, bool) {
+	v, ok := jsonRawField(obj, key)
+	if !ok || len(v) < 2 || v[0] != '"' {
+		return nil, false
+	}
+	v = v[1 : len(v)-1]
+	for _, c := range v {
+		if c == '\\' {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// jsonRawField returns the raw value of obj's top-level field key, a
+// string with its quotes.
+func jsonRawField(obj []byte, key string) ([]byte, bool) {
 	i := skipWS(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
 		return nil, false
@@ -85,11 +111,7 @@ func jsonField(obj []byte, key string) ([]byte, bool) {
 			return nil, false
 		}
 		if string(k) == key {
-			v := obj[i:vend]
-			if len(v) >= 2 && v[0] == '"' {
-				v = v[1 : len(v)-1]
-			}
-			return v, true
+			return obj[i:vend], true
 		}
 		i = skipWS(obj, vend)
 		if i >= len(obj) || obj[i] != ',' {
