@@ -59,7 +59,10 @@ type Conn struct {
 	ExtraHeaders map[string]string `json:"extraHeaders,omitempty"` // sent on polling and websocket requests (Node client)
 	Share        string            `json:"share,omitempty"`        // multiplex on this socket's connection
 	Reconnection bool              `json:"reconnection,omitempty"`
-	AckReply     any               `json:"ackReply,omitempty"`
+	// ReconnectionDelay is socket.io-client's first wait before
+	// reconnecting, in milliseconds; 0 keeps its default (1000).
+	ReconnectionDelay int `json:"reconnectionDelay,omitempty"`
+	AckReply          any `json:"ackReply,omitempty"`
 }
 
 // Peer is one node process running peer.js, holding any number of sockets.

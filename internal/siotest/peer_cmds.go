@@ -125,6 +125,26 @@ func (p *Peer) Count(name, typ, event string) int {
 	return n
 }
 
+// CountText counts the events name got (consumed or not) whose first
+// argument has a "text" field equal to text.
+func (p *Peer) CountText(name, event, text string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, m := range p.msgs {
+		if m.Name != name || m.Type != "event" || m.Event != event || len(m.Args) == 0 {
+			continue
+		}
+		var arg struct {
+			Text string `json:"text"`
+		}
+		if json.Unmarshal(m.Args[0], &arg) == nil && arg.Text == text {
+			n++
+		}
+	}
+	return n
+}
+
 func (p *Peer) waitFor(t testing.TB, limit time.Duration, match func(*Msg) bool, what string) Msg {
 	t.Helper()
 	deadline := time.NewTimer(limit)

@@ -19,7 +19,14 @@ type Server struct {
 // answers, and stops it when the test ends.
 func StartServer(t testing.TB, env ...string) *Server {
 	t.Helper()
-	ns, err := testkit.StartNodeServer(ServerDir, "socket.io", env...)
+	return StartServerOn(t, testkit.FreePort(t), env...)
+}
+
+// StartServerOn is StartServer on a given port: a backend started again
+// where the one before it listened (see Kill).
+func StartServerOn(t testing.TB, port int, env ...string) *Server {
+	t.Helper()
+	ns, err := testkit.StartNodeServerOn(ServerDir, "socket.io", port, env...)
 	if err != nil {
 		t.Fatalf("siotest: %v", err)
 	}

@@ -25,11 +25,17 @@ type NodeServer struct {
 // environment env, and waits until GET /health answers 200. The caller
 // owns it and must Close it.
 func StartNodeServer(rel, module string, env ...string) (*NodeServer, error) {
-	dir, err := NodeDir(rel, module)
+	port, err := Port()
 	if err != nil {
 		return nil, err
 	}
-	port, err := Port()
+	return StartNodeServerOn(rel, module, port, env...)
+}
+
+// StartNodeServerOn is StartNodeServer on a given port: a server started
+// again where the one before it listened (see Kill).
+func StartNodeServerOn(rel, module string, port int, env ...string) (*NodeServer, error) {
+	dir, err := NodeDir(rel, module)
 	if err != nil {
 		return nil, err
 	}
