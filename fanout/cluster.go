@@ -54,6 +54,9 @@ type ClusterConfig struct {
 	// packet, for the backend's MIRROR_EVENT_REPLY answer before it acks the
 	// packet anyway (MIRROR_SETTLE); 0 means 20ms.
 	MirrorSettle time.Duration
+	// BackendRetry is how often a node whose backend went away checks
+	// whether it is back (BACKEND_RETRY_INTERVAL); 0 means 100ms.
+	BackendRetry time.Duration
 	// MaxHeldBytes bounds what one session holds in each direction while a
 	// barrier is open (client units) or its answer is awaited (relayed
 	// frames); past it the session is closed. 0 means 4 MiB.
@@ -78,6 +81,7 @@ func (c ClusterConfig) withDefaults() ClusterConfig {
 		c.CoalesceWindow = 250 * time.Microsecond
 	}
 	c.MirrorSettle = orDur(c.MirrorSettle, 20*time.Millisecond)
+	c.BackendRetry = orDur(c.BackendRetry, 100*time.Millisecond)
 	if c.MaxHeldBytes <= 0 {
 		c.MaxHeldBytes = 4 << 20
 	}
@@ -118,6 +122,12 @@ type Cluster struct {
 	missed  map[string]bool         // peers that missed a barrier and have not answered since
 	co      map[string]*coalescer   // by home node id
 	closed  bool
+	sync    syncState // the backend's outage and the rebuild after it
+
+	// gated: no new client sessions (cluster_sync.go); read per session.
+	gated atomic.Bool
+	// syncCheck: a checkSync is scheduled (mirrorSettled).
+	syncCheck atomic.Bool
 
 	// coPending: some coalescer holds frames; PollerIdle flushes them.
 	coPending atomic.Bool
@@ -136,6 +146,7 @@ type Cluster struct {
 var (
 	_ proxy.Cluster     = (*Cluster)(nil)
 	_ proxy.IdleFlusher = (*Cluster)(nil)
+	_ proxy.Admitter    = (*Cluster)(nil)
 )
 
 // NewCluster builds the mirror mechanism of the node that owns bus, reg and
@@ -207,6 +218,7 @@ func (c *Cluster) Close() error {
 		c.cancel()
 		c.mu.Lock()
 		c.closed = true
+		c.stopSyncTimerLocked()
 		ms, cos := c.mirrors, c.co
 		c.mirrors, c.co = make(map[string]*mirror), make(map[string]*coalescer)
 		c.mu.Unlock()

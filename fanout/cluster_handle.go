@@ -10,7 +10,13 @@ func (c *Cluster) handle(env *Envelope) {
 	}
 	c.answered(env.Sender)
 	switch env.Kind {
-	case KindHandshake, KindSnapshot:
+	case KindSnapshot:
+		if len(env.Session) == 0 {
+			c.syncDone(string(env.Sender)) // the end mark (cluster_sync.go)
+			return
+		}
+		c.onOpen(env)
+	case KindHandshake:
 		c.onOpen(env)
 	case KindConnect, KindDisconnect, KindReplay:
 		c.onMember(env)
@@ -41,6 +47,9 @@ func (c *Cluster) handle(env *Envelope) {
 		}
 	case KindSnapshotRequest:
 		c.sendSnapshots(string(env.Sender))
+		if bytes.Equal(env.Payload, snapshotSync) {
+			c.sendControl(string(env.Sender), KindSnapshot, nil, 0, nil)
+		}
 	}
 }
 
@@ -172,6 +181,7 @@ func (c *Cluster) sendSnapshots(peer string) {
 // peerDown closes the mirrors of a dead peer's sessions and stops waiting
 // for it in every barrier.
 func (c *Cluster) peerDown(id string) {
+	defer c.peerLeftSync(id)
 	prefix := id + "/"
 	var gone []*mirror
 	c.mu.Lock()

@@ -26,6 +26,9 @@ type ClusterStats struct {
 	DroppedReplies      uint64 `json:"droppedReplies"` // replies to replayed packets mirrors dropped
 	ControlDropped      uint64 `json:"controlDropped"` // control messages the bus refused
 	HeldOverflow        uint64 `json:"heldOverflow"`   // sessions closed because what they held passed MaxHeldBytes
+	// SyncTimeouts: rebuilds after a backend returned that stopped waiting
+	// for a peer's snapshots (BarrierTimeout).
+	SyncTimeouts uint64 `json:"syncTimeouts"`
 	// Echoes counts suspected echo events (candidates for LOCAL_EVENTS) by name.
 	Echoes map[string]uint64 `json:"echoes"`
 }
@@ -35,6 +38,7 @@ type clusterCounters struct {
 	dialFailures, refused, replyTimeouts, kicks, relayed atomic.Uint64
 	delivered, droppedLocal, droppedReplies, coalesced   atomic.Uint64
 	controlDropped, heldOverflow, refusedAgreed          atomic.Uint64
+	syncTimeouts                                         atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -52,6 +56,7 @@ func (c *Cluster) Stats() ClusterStats {
 		ReplyTimeouts:       s.replyTimeouts.Load(), Kicks: s.kicks.Load(),
 		Relayed: s.relayed.Load(), Coalesced: s.coalesced.Load(), Delivered: s.delivered.Load(),
 		DroppedLocal: s.droppedLocal.Load(), DroppedReplies: s.droppedReplies.Load(),
-		ControlDropped: s.controlDropped.Load(), HeldOverflow: s.heldOverflow.Load(), Echoes: c.echo.snapshot(),
+		ControlDropped: s.controlDropped.Load(), HeldOverflow: s.heldOverflow.Load(),
+		SyncTimeouts: s.syncTimeouts.Load(), Echoes: c.echo.snapshot(),
 	}
 }

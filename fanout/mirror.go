@@ -103,6 +103,9 @@ func (m *mirror) open(hs proxy.Handshake, units [][]byte, ack uint64) {
 		if err != nil {
 			m.c.stats.dialFailures.Add(1)
 			m.c.log.Warn("fanout: mirror not opened", "home", m.home, "session", string(m.sid), "err", err)
+			if proxy.BackendUnreachable(err) {
+				m.c.backendLost()
+			}
 		}
 		m.c.dropMirror(m)
 		m.ackAll(append(acks, ack)) // a peer that cannot mirror must not stall the barrier
@@ -125,6 +128,7 @@ func (m *mirror) ackAll(seqs []uint64) {
 			m.c.sendControl(m.home, KindBarrierAck, m.sid, s, nil)
 		}
 	}
+	m.c.mirrorSettled()
 }
 
 // drainLocked writes queued units until the mirror must wait: while it
@@ -336,6 +340,9 @@ func (m *mirror) MirrorClosed(code ws.StatusCode) {
 	m.closed = true
 	m.mu.Unlock()
 	m.c.dropMirror(m)
+	if lostBackend(code) {
+		m.c.backendLost()
+	}
 	if m.c.ev.protocol == proxy.ProtocolWebSocket && code != 0 && code != ws.StatusGoingAway {
 		if m.co != nil {
 			m.co.flush()

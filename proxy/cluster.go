@@ -81,6 +81,7 @@ type ClusterSession interface {
 // it once, before the server serves; nil switches mirrors off.
 func (s *Server) SetCluster(c Cluster) {
 	s.cl = c
+	s.adm, _ = c.(Admitter)
 	if f, ok := c.(IdleFlusher); ok {
 		s.idle.Store(&idleHook{f: f})
 	}
@@ -114,3 +115,11 @@ func (s *Server) pollerIdle() {
 
 // Protocol returns what this server's clients speak.
 func (s *Server) Protocol() Protocol { return s.cfg.Protocol }
+
+// Admitter is implemented by a Cluster that may refuse new client sessions
+// for a while: after its backend returned, until the mirrors of the other
+// nodes' sessions are rebuilt on it. A refused session gets 503 before the
+// backend is dialed; sessions already open are not touched.
+type Admitter interface {
+	Admit() bool
+}

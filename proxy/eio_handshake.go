@@ -21,6 +21,9 @@ func (e *eioServer) handshake(w http.ResponseWriter, r *http.Request, transport 
 		writeEIOError(w, engineio.CodeBadHandshakeMethod)
 		return
 	}
+	if !e.srv.admit(w) {
+		return
+	}
 	if !e.srv.reserve() {
 		e.srv.stats.maxConns.Add(1)
 		http.Error(w, "too many connections", http.StatusServiceUnavailable)

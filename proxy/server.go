@@ -23,6 +23,7 @@ type Server struct {
 	stats  counters
 	active atomic.Int64 // sessions holding a MaxConnections slot
 	cl     Cluster      // the fan-out, nil when mirrors are off (SetCluster)
+	adm    Admitter     // cl, when it may refuse new sessions; else nil
 	idle   atomic.Pointer[idleHook]
 
 	mu       sync.Mutex
@@ -172,3 +173,15 @@ func (s *Server) reserve() bool {
 }
 
 func (s *Server) release() { s.active.Add(-1) }
+
+// admit asks the Cluster whether a new client session may open now; a
+// refusal is answered 503 and counted.
+func (s *Server) admit(w http.ResponseWriter) bool {
+	if s.adm == nil || s.adm.Admit() {
+		return true
+	}
+	s.stats.syncing.Add(1)
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, "syncing: mirrors are being rebuilt after the backend returned", http.StatusServiceUnavailable)
+	return false
+}

@@ -25,6 +25,7 @@ type DropStats struct {
 	BackendProtocol uint64 // backend broke RFC 6455
 	TooLarge        uint64 // a message over MaxPayload (1009)
 	BackendLost     uint64 // backend connection ended without a close frame (1011)
+	Syncing         uint64 // session refused with 503 while mirrors were rebuilt (Admitter)
 }
 
 // counters are the live atomic counters behind Stats.
@@ -36,6 +37,7 @@ type counters struct {
 	slowClient, slowBackend         atomic.Uint64
 	clientProtocol, backendProtocol atomic.Uint64
 	tooLarge, backendLost           atomic.Uint64
+	syncing                         atomic.Uint64
 }
 
 func (c *counters) snapshot(sessions int) Stats {
@@ -55,6 +57,7 @@ func (c *counters) snapshot(sessions int) Stats {
 			BackendProtocol: c.backendProtocol.Load(),
 			TooLarge:        c.tooLarge.Load(),
 			BackendLost:     c.backendLost.Load(),
+			Syncing:         c.syncing.Load(),
 		},
 	}
 }

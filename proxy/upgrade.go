@@ -41,6 +41,9 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad WebSocket handshake", http.StatusBadRequest)
 		return
 	}
+	if !s.admit(w) {
+		return
+	}
 	if !s.reserve() {
 		s.stats.maxConns.Add(1)
 		http.Error(w, "too many connections", http.StatusServiceUnavailable)
