@@ -5,9 +5,12 @@ import "sync/atomic"
 // ClusterStats are the mirror mechanism's counters since start, for
 // /admin/stats and the metrics.
 type ClusterStats struct {
-	Sessions           uint64 `json:"sessions"`           // home sessions ever opened
-	Homes              int    `json:"homes"`              // home sessions open now
-	Mirrors            int    `json:"mirrors"`            // mirrors open now on this node
+	Sessions uint64 `json:"sessions"` // home sessions ever opened
+	Homes    int    `json:"homes"`    // home sessions open now
+	Mirrors  int    `json:"mirrors"`  // mirrors open now on this node
+	// BackendState is BackendOK (""), BackendDown or BackendSyncing: while
+	// it is not BackendOK the node takes no new client session.
+	BackendState       string `json:"backendState,omitempty"`
 	BarrierTimeouts    uint64 `json:"barrierTimeouts"`    // peers that did not ack a barrier within BarrierTimeout
 	Diverged           uint64 `json:"diverged"`           // (session, peer) pairs marked diverged and resynced
 	SequenceGaps       uint64 `json:"sequenceGaps"`       // control gaps a mirror detected (it asked for a resync)
@@ -45,10 +48,10 @@ type clusterCounters struct {
 func (c *Cluster) Stats() ClusterStats {
 	s := &c.stats
 	c.mu.Lock()
-	homes, mirrors := len(c.homes), len(c.mirrors)
+	homes, mirrors, state := len(c.homes), len(c.mirrors), c.sync.state
 	c.mu.Unlock()
 	return ClusterStats{
-		Sessions: s.sessions.Load(), Homes: homes, Mirrors: mirrors,
+		Sessions: s.sessions.Load(), Homes: homes, Mirrors: mirrors, BackendState: state,
 		BarrierTimeouts: s.barrierTimeouts.Load(), Diverged: s.diverged.Load(),
 		SequenceGaps: s.gaps.Load(), Resyncs: s.resyncs.Load(),
 		MirrorDialFailures: s.dialFailures.Load(), MirrorRefused: s.refused.Load(),

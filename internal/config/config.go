@@ -65,6 +65,7 @@ type Config struct {
 	CoalesceWindow  time.Duration `env:"COALESCE_WINDOW" envDefault:"250us" help:"Identical frames relayed to sessions of one other node travel as one bus message; they leave once the node has read every ready connection, and after this long at the latest on a node that is never idle. 0 relays each frame at once."`
 	MirrorSettle    time.Duration `env:"MIRROR_SETTLE" envDefault:"20ms" help:"After writing a membership event to a mirror, how long sidecast lets that backend handle it (or until it acks the event or answers with a MIRROR_EVENT_REPLY event) before the home node may go on."`
 	AckTTL          time.Duration `env:"ACK_TTL" envDefault:"30s" help:"How long an ack that a backend asked a client for (emitWithAck) stays routable back to that backend."`
+	BackendRetry    time.Duration `env:"BACKEND_RETRY_INTERVAL" envDefault:"100ms" help:"After its backend went away, how often a node checks whether it is back. Until it is, and until the mirrors of every other node's sessions are rebuilt on it, the node takes no new client session (503; HEALTH_PATH and /readyz say syncing)."`
 	ReplyTimeout    time.Duration `env:"MIRROR_REPLY_TIMEOUT" envDefault:"1s" help:"Longest that frames relayed from other nodes wait for the home backend's answer to a membership event (MIRROR_EVENT_REPLY, an ack, or its next frame)."`
 
 	MetricsPort       int           `env:"METRICS_PORT" envDefault:"9090" help:"Port of /metrics (Prometheus), /livez, /readyz and the admin API (/admin/stats, /admin/redis-metrics, /admin/debug, /debug/pprof/); 0 = off."`

@@ -14,7 +14,7 @@ func (c *Config) checkMirrors() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"ECHO_WINDOW", c.EchoWindow}, {"RELEASE_GRACE", c.ReleaseGrace}, {"MIRROR_REPLY_TIMEOUT", c.ReplyTimeout}, {"ACK_TTL", c.AckTTL}, {"MIRROR_SETTLE", c.MirrorSettle}} {
+	}{{"ECHO_WINDOW", c.EchoWindow}, {"RELEASE_GRACE", c.ReleaseGrace}, {"MIRROR_REPLY_TIMEOUT", c.ReplyTimeout}, {"ACK_TTL", c.AckTTL}, {"MIRROR_SETTLE", c.MirrorSettle}, {"BACKEND_RETRY_INTERVAL", c.BackendRetry}} {
 		if d.v <= 0 {
 			errs = append(errs, Errorf(d.name, "must be a positive duration"))
 		}

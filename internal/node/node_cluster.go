@@ -31,6 +31,7 @@ func (n *Node) startCluster(ctx context.Context) error {
 		EchoWindow:     n.cfg.EchoWindow,
 		AckTTL:         n.cfg.AckTTL,
 		MirrorSettle:   n.cfg.MirrorSettle,
+		BackendRetry:   n.cfg.BackendRetry,
 		CoalesceWindow: n.cfg.FanoutCoalesceWindow(),
 		DialTimeout:    n.cfg.HandshakeTimeout,
 		Logger:         n.log,

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/sidecast/sidecast/fanout"
 )
 
 // Health statuses (docs/design.md, Interface decisions: health).
@@ -11,6 +13,10 @@ const (
 	StatusOK       = "ok"
 	StatusDegraded = "degraded" // Redis is down: local delivery still works
 	StatusDraining = "draining"
+	// StatusSyncing: the backend returned after an outage and the mirrors
+	// of the other nodes' sessions are being rebuilt on it; the node takes
+	// no new client session until they are.
+	StatusSyncing = fanout.BackendSyncing
 )
 
 // HealthReport is the JSON of HEALTH_PATH: the reference guide's fields
@@ -38,12 +44,15 @@ func (o *Ops) Health() HealthReport {
 		Backend:     o.backend.reachable(),
 		ServerID:    o.cfg.ServerID,
 	}
-	if cs, ok := o.parts.Cluster(); ok {
+	cs, mirrors := o.parts.Cluster()
+	if mirrors {
 		h.Mirrors = cs.Mirrors
 	}
 	switch {
 	case o.draining.Load():
 		h.Status = StatusDraining
+	case mirrors && h.Backend && cs.BackendState == fanout.BackendSyncing:
+		h.Status = StatusSyncing
 	case o.cfg.Bus.Redis && !st.Healthy:
 		h.Status = StatusDegraded
 	}
@@ -51,10 +60,13 @@ func (o *Ops) Health() HealthReport {
 }
 
 // ready is the rule of both HEALTH_PATH's status code and /readyz: a
-// draining node or an unreachable backend takes no new clients. A Redis
+// draining node, an unreachable backend or one whose mirrors are being
+// rebuilt (syncing) takes no new clients. A Redis
 // outage does not count, or every pod would be unready at once although
 // each still serves its own clients.
-func (h HealthReport) ready() bool { return h.Backend && h.Status != StatusDraining }
+func (h HealthReport) ready() bool {
+	return h.Backend && h.Status != StatusDraining && h.Status != StatusSyncing
+}
 
 // ServeHealth answers HEALTH_PATH: 200 while ready, else 503, with the
 // report either way.

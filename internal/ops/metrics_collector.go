@@ -115,7 +115,7 @@ func (c *nodeCollector) collectProxy(ch chan<- prometheus.Metric) {
 		{d.MaxConnections, "max_connections"}, {d.BackendDial, "backend_dial"},
 		{d.SlowClient, "slow_client"}, {d.SlowBackend, "slow_backend"},
 		{d.ClientProtocol, "client_protocol"}, {d.BackendProtocol, "backend_protocol"},
-		{d.TooLarge, "too_large"}, {d.BackendLost, "backend_lost"},
+		{d.TooLarge, "too_large"}, {d.BackendLost, "backend_lost"}, {d.Syncing, "syncing"},
 	} {
 		counter(ch, descSessionDrops, r.v, r.reason)
 	}

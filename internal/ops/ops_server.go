@@ -40,6 +40,8 @@ func (o *Ops) serveReady(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "not ready: draining", http.StatusServiceUnavailable)
 	case !h.Backend:
 		http.Error(w, "not ready: backend unreachable", http.StatusServiceUnavailable)
+	case h.Status == StatusSyncing:
+		http.Error(w, "not ready: syncing (mirrors are being rebuilt after the backend returned)", http.StatusServiceUnavailable)
 	default:
 		_, _ = io.WriteString(w, "ready\n")
 	}
