@@ -125,6 +125,21 @@ func (p *Peer) Count(name, typ, event string) int {
 	return n
 }
 
+// Events returns the events socket name got so far, consumed or not, in
+// arrival order, each as its name and its arguments' JSON.
+func (p *Peer) Events(name string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, m := range p.msgs {
+		if m.Name == name && m.Type == "event" {
+			args, _ := json.Marshal(m.Args)
+			out = append(out, m.Event+" "+string(args))
+		}
+	}
+	return out
+}
+
 // CountText counts the events name got (consumed or not) whose first
 // argument has a "text" field equal to text.
 func (p *Peer) CountText(name, event, text string) int {
