@@ -67,8 +67,8 @@ func (ev *events) classify(u proxy.Unit, hdr *socketio.Header) unitInfo {
 	if ev.protocol != proxy.ProtocolSocketIO {
 		info.args = p
 		if name, ok := jsonField(p, ev.field); ok {
-			info.kind, info.event = unitEvent, name
-			info.member = ev.mirror[string(name)]
+			info.kind, info.event = unitEvent, jsonText(name)
+			info.member = ev.mirror[string(info.event)]
 		}
 		return info
 	}
@@ -105,7 +105,7 @@ func (ev *events) isLocal(info *unitInfo) bool {
 		if m.Field == "" {
 			return true
 		}
-		if v, ok := jsonField(info.args, m.Field); ok && string(v) == m.Value {
+		if v, ok := jsonField(info.args, m.Field); ok && string(jsonText(v)) == m.Value {
 			return true
 		}
 	}

@@ -20,10 +20,11 @@ func unitOf(parts ...string) proxy.Unit {
 // TestClassify: what a unit means to the mechanism, for every protocol,
 // and the LOCAL_EVENTS filter with payload matches.
 func TestClassify(t *testing.T) {
-	sio := events{protocol: proxy.ProtocolSocketIO, mirror: setOf([]string{"join_twin_room"}),
-		local: []EventMatch{{Name: "welcome"}, {Name: "new_message", Field: "from", Value: "system"}}}
-	wsv := events{protocol: proxy.ProtocolWebSocket, field: "type", mirror: setOf([]string{"join"}),
-		local: []EventMatch{{Name: "joined"}, {Name: "said", Field: "from", Value: "server"}}}
+	sio := events{protocol: proxy.ProtocolSocketIO, mirror: setOf([]string{"join_twin_room", "add user", `say "hi"`}),
+		local: []EventMatch{{Name: "welcome"}, {Name: "new_message", Field: "from", Value: "system"},
+			{Name: "user joined"}, {Name: "message", Field: "username", Value: `Chat "Bot"`}}}
+	wsv := events{protocol: proxy.ProtocolWebSocket, field: "type", mirror: setOf([]string{"join", "entrée"}),
+		local: []EventMatch{{Name: "joined"}, {Name: "said", Field: "from", Value: "server"}, {Name: `a\b`}}}
 	eio := wsv
 	eio.protocol = proxy.ProtocolEngineIO
 	tests := []struct {
@@ -60,6 +61,13 @@ func TestClassify(t *testing.T) {
 		{"eio not a message", &eio, unitOf(`{"type":"join"}`), unitOther, false, "/", "", socketio.NoID, false},
 		{"eio binary", &eio, proxy.Unit{Op: ws.OpBinary, Parts: [][]byte{[]byte(`{"type":"join"}`)}}, unitOther, false, "/", "", socketio.NoID, false},
 		{"eio socket.io packet is only text", &eio, unitOf(`42["join",{}]`), unitOther, false, "/", "", socketio.NoID, false},
+		// Names and values as servers write them: spaces, quotes, escapes.
+		{"name with a space", &sio, unitOf(`42["add user","ann"]`), unitEvent, true, "/", "add user", socketio.NoID, false},
+		{"escaped name", &sio, unitOf(`42["say \"hi\"",1]`), unitEvent, true, "/", `say "hi"`, socketio.NoID, false},
+		{"local name with a space", &sio, unitOf(`42["user joined",{"username":"ben","numUsers":2}]`), unitEvent, false, "/", "user joined", socketio.NoID, true},
+		{"escaped payload value", &sio, unitOf(`42["message",{"username":"Chat \"Bot\"","message":"ann joined"}]`), unitEvent, false, "/", "message", socketio.NoID, true},
+		{"ws name escaped as \\u", &wsv, unitOf(`{"type":"entr\u00e9e","room":"r"}`), unitEvent, true, "/", "entrée", socketio.NoID, false},
+		{"ws name with a backslash", &wsv, unitOf(`{"type":"a\\b"}`), unitEvent, false, "/", `a\b`, socketio.NoID, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

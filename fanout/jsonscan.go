@@ -5,6 +5,11 @@ package fanout
 // a LOCAL_EVENTS payload match) and the first argument of a Socket.IO event
 // array. It allocates nothing and gives up (ok=false) on anything odd.
 
+import (
+	"bytes"
+	"encoding/json"
+)
+
 func skipWS(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
@@ -69,6 +74,23 @@ func jsonField(obj []byte, key string) ([]byte, bool) {
 		v = v[1 : len(v)-1]
 	}
 	return v, ok
+}
+
+// jsonText is the text of a JSON string's raw content (as jsonField
+// returns it): raw itself when it has no escapes, which costs nothing, else
+// a decoded copy (a name or value with quotes, backslashes or \u escapes,
+// as some servers write non-ASCII).
+func jsonText(raw []byte) []byte {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return raw
+	}
+	q := make([]byte, 0, len(raw)+2)
+	q = append(append(append(q, '"'), raw...), '"')
+	var s string
+	if json.Unmarshal(q, &s) != nil {
+		return raw
+	}
+	return []byte(s)
 }
 
 // jsonPlainString returns obj's top-level field key when its value is a
