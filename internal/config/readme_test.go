@@ -16,7 +16,7 @@ var updateREADME = flag.Bool("update-readme", false, "rewrite the configuration 
 var readmePath = filepath.Join("..", "..", "README.md")
 
 const (
-	tableStart = "<!-- config-table:start (generated from config.go by: go test -run TestREADMEConfigTable -update-readme ./internal/config) -->\n"
+	tableStart = "<!-- config-table:start (generated from config.go by: go test ./internal/config -run TestREADMEConfigTable -update-readme) -->\n"
 	tableEnd   = "<!-- config-table:end -->"
 )
 
@@ -42,7 +42,7 @@ func TestREADMEConfigTable(t *testing.T) {
 		return
 	}
 	if fresh != readme {
-		t.Fatal("README.md's configuration table is stale: run go test -run TestREADMEConfigTable -update-readme ./internal/config")
+		t.Fatal("README.md's configuration table is stale: run go test ./internal/config -run TestREADMEConfigTable -update-readme")
 	}
 	for _, name := range testkit.DocumentedVariables {
 		if !strings.Contains(readme, "| `"+name+"` |") {
