@@ -111,7 +111,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Protocol != ProtocolWebSocket && !c.Protocol.EngineIO() {
 		return c, fmt.Errorf("%w: %q", ErrUnsupportedProtocol, c.Protocol)
 	}
-	if err := checkBackend(c.Backend); err != nil {
+	if err := CheckBackend(c.Backend); err != nil {
 		return c, err
 	}
 	if c.MaxPayload == 0 {
@@ -154,7 +154,10 @@ func (c Config) checkLimits() error {
 	return nil
 }
 
-func checkBackend(u *url.URL) error {
+// CheckBackend reports whether the proxy can serve a backend at u: an error
+// wrapping ErrBadBackend says why not. The configuration calls it too, so
+// that a refused BACKEND_URL is reported with every other bad setting.
+func CheckBackend(u *url.URL) error {
 	if u == nil || u.Host == "" {
 		return fmt.Errorf("%w: a host is required", ErrBadBackend)
 	}

@@ -128,7 +128,7 @@ sidecast() {
 	port; ops=$port
 	# shellcheck disable=SC2086
 	env SERVER_ID="$name" SERVER_PORT="$p" BACKEND_URL="http://127.0.0.1:$bport" PROTOCOL=socketio \
-		REDIS_URL="$redis_url" REDIS_ADAPTER_KEY="$key" METRICS_PORT="$ops" ADMIN_TOKEN=bench LOG_LEVEL=warn \
+		REDIS_URL="$redis_url" REDIS_ADAPTER_KEY="$key" METRICS_PORT="$ops" ADMIN_TOKEN=bench-admin-token-0 PPROF=on LOG_LEVEL=warn \
 		MIRROR_EVENTS=join_twin_room,leave_twin_room \
 		LOCAL_EVENTS=welcome,room_joined,twin_online,twin_offline $extra \
 		"$bin" >"$OUT/$name.log" 2>&1 &
@@ -213,7 +213,7 @@ measure() {
 		-duration "$DURATION" -drain "$DRAIN" >"$OUT/$mode-$level-$run.json" 2>"$OUT/$mode-$level-$run.err" &
 	local lt=$!
 	if [ "$mode" = sidecast ] && [ "$level" = "$PROFILE_LEVEL" ]; then
-		(sleep 4; curl -s -H 'Authorization: Bearer bench' -o "$OUT/sidecast-a.cpu.pprof" \
+		(sleep 4; curl -s -H 'Authorization: Bearer bench-admin-token-0' -o "$OUT/sidecast-a.cpu.pprof" \
 			"http://127.0.0.1:$ops_a/debug/pprof/profile?seconds=5") &
 	fi
 	# CPU is also read as the send phase starts and ends (the generator

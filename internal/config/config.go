@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"net/url"
 	"reflect"
@@ -37,6 +38,7 @@ type Config struct {
 	RedisClusterNodes          []string `env:"REDIS_CLUSTER_NODES" help:"Comma-separated host:port seed nodes of a Redis Cluster (any node will do; the rest are discovered); credentials and TLS come from the other REDIS_* variables."`
 
 	ServerID          string `env:"SERVER_ID" help:"This node's id in the cluster; <hostname>-<random> when empty."`
+	ServerAddr        string `env:"SERVER_ADDR" help:"IP address SERVER_PORT listens on; every interface (IPv4 and IPv6) when empty, 0.0.0.0 or ::."`
 	ServerPort        int    `env:"SERVER_PORT" envDefault:"3000" help:"Port clients connect to; also serves proxied HTTP and HEALTH_PATH."`
 	BackendURL        string `env:"BACKEND_URL" envDefault:"http://127.0.0.1:3001" help:"The unmodified backend beside this sidecast: http://host:port[/base] (ws:// is accepted too). TLS toward the backend is not supported yet."`
 	BackendHostHeader string `env:"BACKEND_HOST_HEADER" envDefault:"client" help:"The Host the backend is sent on every request, upgrade and mirror: client (the client's Host, as a reverse proxy configured for WebSockets sends it, so a server that checks Origin against Host accepts browsers) or backend (BACKEND_URL's host, for a backend that routes on its own name). X-Forwarded-Host carries the client's either way."`
@@ -47,7 +49,7 @@ type Config struct {
 	Forwarding     string   `env:"FORWARDING" envDefault:"on" help:"on: a polling request or websocket upgrade for a session another node owns is forwarded there, so the load balancer may be plain round-robin. off: it gets Session ID unknown, as without sidecast (needs a sticky load balancer)."`
 	StickyCookie   string   `env:"STICKY_COOKIE" help:"For load balancers that stick by cookie: an affinity cookie set on each Engine.IO handshake, as name and attributes, e.g. sidecast_node; Path=/; HttpOnly; SameSite=Lax (the value is SERVER_ID). Off when empty."`
 	TrustedProxies []string `env:"TRUSTED_PROXIES" envDefault:"127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7" help:"Comma-separated CIDRs (or addresses) whose X-Forwarded-For is kept and appended to; from anyone else it is replaced by the client's address."`
-	ClusterSecret  string   `env:"CLUSTER_SECRET" help:"Shared by every node: authenticates every bus message (HMAC-SHA256, bound to REDIS_ADAPTER_KEY; others are refused and counted) and encrypts handshakes on the bus (AES-GCM), signs requests forwarded between nodes (HMAC) and keys session-id tags; a forward without a valid signature is refused. Empty: forwards from TRUSTED_PROXIES are believed (a warning says so at start-up)." secret:"true"`
+	ClusterSecret  string   `env:"CLUSTER_SECRET" help:"Shared by every node: authenticates every bus message (HMAC-SHA256, bound to REDIS_ADAPTER_KEY; others are refused and counted) and encrypts handshakes on the bus (AES-GCM), signs requests forwarded between nodes (HMAC) and keys session-id tags; a forward without a valid signature is refused. At least 16 bytes. Empty: forwards from TRUSTED_PROXIES are believed (a warning says so at start-up)." secret:"true"`
 
 	MaxConnections   int           `env:"MAX_CONNECTIONS" envDefault:"0" help:"Client sessions this node accepts; more get HTTP 503. 0 = no limit."`
 	MaxConnsPerIP    int           `env:"MAX_CONNECTIONS_PER_IP" envDefault:"0" help:"Open TCP connections one client address may hold on SERVER_PORT; more get HTTP 429 and are closed. Addresses in TRUSTED_PROXIES are exempt (a load balancer carries many clients). 0 = no limit."`
@@ -68,13 +70,16 @@ type Config struct {
 	BackendRetry    time.Duration `env:"BACKEND_RETRY_INTERVAL" envDefault:"100ms" help:"After its backend went away, how often a node checks whether it is back. Until it is, and until the mirrors of every other node's sessions are rebuilt on it, the node takes no new client session (503; HEALTH_PATH and /readyz say syncing)."`
 	ReplyTimeout    time.Duration `env:"MIRROR_REPLY_TIMEOUT" envDefault:"1s" help:"Longest that frames relayed from other nodes wait for the home backend's answer to a membership event (MIRROR_EVENT_REPLY, an ack, or its next frame)."`
 
-	MetricsPort       int           `env:"METRICS_PORT" envDefault:"9090" help:"Port of /metrics (Prometheus), /livez, /readyz and the admin API (/admin/stats, /admin/redis-metrics, /admin/debug, /debug/pprof/); 0 = off."`
-	AdminToken        string        `env:"ADMIN_TOKEN" help:"Bearer token of the admin API on METRICS_PORT; while unset the admin paths answer 403. Never logged." secret:"true"`
+	MetricsAddr       string        `env:"METRICS_ADDR" envDefault:"127.0.0.1" help:"IP address METRICS_PORT listens on. Loopback by default: the admin API and the metrics stay inside the host. 0.0.0.0 (or ::) is every interface, which Kubernetes probes and Prometheus scrapes of the pod need (the Helm chart sets it)."`
+	MetricsPort       int           `env:"METRICS_PORT" envDefault:"9090" help:"Port of /metrics (Prometheus), /livez, /readyz and the admin API (/admin/stats, /admin/redis-metrics, /admin/debug, and /debug/pprof/ with PPROF=on); 0 = off."`
+	AdminToken        string        `env:"ADMIN_TOKEN" help:"Bearer token of the admin API on METRICS_PORT, at least 16 bytes; while unset the admin paths answer 403. Never logged." secret:"true"`
+	Pprof             string        `env:"PPROF" envDefault:"off" help:"on: Go's profiler under /debug/pprof/ on METRICS_PORT, behind ADMIN_TOKEN. off: those paths answer 404."`
 	DrainRate         int           `env:"DRAIN_RATE" envDefault:"100" help:"On SIGTERM/SIGINT: client sessions per second told to reconnect elsewhere (WebSocket 1001, Engine.IO close), so other nodes see no reconnect storm."`
 	HealthPath        string        `env:"HEALTH_PATH" envDefault:"/health" help:"Path on SERVER_PORT answered by sidecast itself (JSON health); set another one if the backend's own must stay reachable."`
 	DrainTimeout      time.Duration `env:"DRAIN_TIMEOUT" envDefault:"30s" help:"Longest a SIGTERM/SIGINT drain and shutdown may take; sessions still open then are closed and the exit code is 1."`
 	HeartbeatInterval time.Duration `env:"HEARTBEAT_INTERVAL" envDefault:"2s" help:"How often this node refreshes its registry entry in Redis."`
 	HeartbeatTTL      time.Duration `env:"HEARTBEAT_TTL" envDefault:"10s" help:"A node whose heartbeat is older than this is dead to its peers; more than HEARTBEAT_INTERVAL."`
+	OutageLogInterval time.Duration `env:"OUTAGE_LOG_INTERVAL" envDefault:"30s" help:"While the backend is unreachable, how often a line says it still is (one line says when the outage starts, one when it ends); also the least time between two lines about client requests the backend failed, which count those in between."`
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" help:"debug, info, warn or error."`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json" help:"json or text."`
@@ -90,6 +95,7 @@ type Config struct {
 	Trusted          []netip.Prefix     // TRUSTED_PROXIES, parsed
 	Cookie           *sticky.Cookie     // STICKY_COOKIE, parsed; nil when off
 	RedisShown       string             // the Redis dialed, without password, for logs and the admin API
+	Warnings         []Warning          // settings that start but look wrong, for the start-up log
 }
 
 // Protocols sidecast speaks to clients.
@@ -110,27 +116,25 @@ func (c *Config) RequestsTimeout() time.Duration {
 }
 
 // Load reads the configuration from environ (KEY → value), applies the
-// defaults and validates every value. Every problem found is reported, each
-// naming its variable; the error wraps ErrBadConfig.
+// defaults and validates every value. Every problem found is reported in
+// one pass, each naming its variable; the error wraps ErrBadConfig. What
+// starts but looks wrong (a variable that is almost one of sidecast's, a
+// cluster that cannot agree on rooms) is listed in Warnings.
 func Load(environ map[string]string) (*Config, error) {
-	cfg := &Config{}
-	if err := env.ParseWithOptions(cfg, env.Options{Environment: environ}); err != nil {
-		return nil, parseErrors(err, environ)
-	}
-	var errs []error
+	cfg, errs := parse(environ)
 	for _, check := range []func() error{
 		cfg.checkServer,
+		cfg.checkListen,
 		cfg.checkLimits,
 		cfg.checkEvents,
 		cfg.checkMirrors,
 		cfg.checkOps,
 		cfg.checkOperations,
 		cfg.checkSticky,
+		cfg.checkSecrets,
 		cfg.resolveRedis,
 	} {
-		if err := check(); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, check())
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -138,29 +142,52 @@ func Load(environ map[string]string) (*Config, error) {
 	if cfg.ServerID == "" {
 		cfg.ServerID = generateServerID()
 	}
+	cfg.Warnings = append(lookalikeWarnings(environ), cfg.doubtfulSettings()...)
 	return cfg, nil
+}
+
+// parse fills a Config from environ. A value the environment parser
+// refuses (not an integer, not a duration) is reported and its variable
+// takes its default instead, so that the checks still run on every other
+// value and report their problems in the same pass.
+func parse(environ map[string]string) (*Config, []error) {
+	cfg := &Config{}
+	err := env.ParseWithOptions(cfg, env.Options{Environment: environ})
+	if err == nil {
+		return cfg, nil
+	}
+	errs, refused := parseErrors(err, environ)
+	rest := maps.Clone(environ)
+	for _, name := range refused {
+		delete(rest, name)
+	}
+	cfg = &Config{}
+	if err := env.ParseWithOptions(cfg, env.Options{Environment: rest}); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %v", ErrBadConfig, err)) // a default the parser refuses: a bug
+	}
+	return cfg, errs
 }
 
 // parseErrors turns the env library's errors (which name struct fields and
 // may quote values) into ConfigErrors that name variables and quote only
-// values that are not secret.
-func parseErrors(err error, environ map[string]string) error {
+// values that are not secret; refused lists those variables.
+func parseErrors(err error, environ map[string]string) (errs []error, refused []string) {
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
-		return fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return []error{fmt.Errorf("%w: %v", ErrBadConfig, err)}, nil
 	}
-	var out []error
 	for _, e := range agg.Errors {
 		var pe env.ParseError
 		if !errors.As(e, &pe) {
-			out = append(out, fmt.Errorf("%w: %v", ErrBadConfig, e))
+			errs = append(errs, fmt.Errorf("%w: %v", ErrBadConfig, e))
 			continue
 		}
 		f, _ := reflect.TypeOf(Config{}).FieldByName(pe.Name)
 		name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
-		out = append(out, Errorf(name, "%s is not %s", shown(f, environ[name]), kindName(f.Type)))
+		errs = append(errs, Errorf(name, "%s is not %s", shown(f, environ[name]), kindName(f.Type)))
+		refused = append(refused, name)
 	}
-	return errors.Join(out...)
+	return errs, refused
 }
 
 // shown quotes a raw value for an error message, unless the field is secret.

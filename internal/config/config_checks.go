@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,13 +22,7 @@ func (c *Config) checkServer() error {
 			errs = append(errs, Errorf("SERVER_ID", "%q: %v", c.ServerID, err))
 		}
 	}
-	// Whether this build's proxy serves the protocol is checked when the
-	// proxy is built (newProxy), which then also fails with exit code 2.
-	switch c.Protocol {
-	case ProtocolWebSocket, ProtocolSocketIO, ProtocolEngineIO:
-	default:
-		errs = append(errs, Errorf("PROTOCOL", "%q is unknown; use websocket, socketio or engineio", c.Protocol))
-	}
+	errs = append(errs, c.checkProtocol())
 	switch proxy.HostHeader(c.BackendHostHeader) {
 	case proxy.HostFromClient, proxy.HostFromBackend:
 	default:
@@ -37,6 +32,24 @@ func (c *Config) checkServer() error {
 	errs = append(errs, err)
 	c.Backend = u
 	return errors.Join(errs...)
+}
+
+// protocols are PROTOCOL's values.
+var protocols = []string{ProtocolWebSocket, ProtocolSocketIO, ProtocolEngineIO}
+
+// checkProtocol reads PROTOCOL in any case. Whether this build's proxy
+// serves the protocol is checked again when the proxy is built (newProxy),
+// which then also fails with exit code 2.
+func (c *Config) checkProtocol() error {
+	p := strings.ToLower(strings.TrimSpace(c.Protocol))
+	if slices.Contains(protocols, p) {
+		c.Protocol = p
+		return nil
+	}
+	if near, ok := nearest(p, protocols, maxValueDistance); ok {
+		return Errorf("PROTOCOL", "%q is unknown; did you mean %s? (websocket, socketio or engineio)", c.Protocol, near)
+	}
+	return Errorf("PROTOCOL", "%q is unknown; use websocket, socketio or engineio", c.Protocol)
 }
 
 func checkPort(name string, port int, zeroOK bool) error {
@@ -49,8 +62,10 @@ func checkPort(name string, port int, zeroOK bool) error {
 	return Errorf(name, "%d is not a port (1-65535)", port)
 }
 
-// parseBackendURL accepts http(s) and, as synonyms, ws(s); the proxy dials
-// the backend's WebSocket and forwards plain HTTP to the same origin.
+// parseBackendURL accepts http and, as a synonym, ws; the proxy dials the
+// backend's WebSocket and forwards plain HTTP to the same origin. What the
+// proxy cannot serve (TLS toward the backend, today) is refused here, with
+// the proxy's reason, so it is reported with every other bad setting.
 func parseBackendURL(raw string) (*url.URL, error) {
 	shown := quoteURL(raw)
 	u, err := url.Parse(raw)
@@ -58,10 +73,7 @@ func parseBackendURL(raw string) (*url.URL, error) {
 		return nil, Errorf("BACKEND_URL", "%s is not a URL", shown)
 	}
 	switch u.Scheme {
-	case "http", "ws":
-		u.Scheme = "http"
-	case "https", "wss":
-		u.Scheme = "https"
+	case "http", "ws", "https", "wss":
 	default:
 		return nil, Errorf("BACKEND_URL", "%s: scheme must be http or https", shown)
 	}
@@ -70,6 +82,15 @@ func parseBackendURL(raw string) (*url.URL, error) {
 	}
 	if u.User != nil {
 		return nil, Errorf("BACKEND_URL", "%s: credentials in the URL are not supported", shown)
+	}
+	if err := proxy.CheckBackend(u); err != nil {
+		return nil, Errorf("BACKEND_URL", "%s: %s", shown, strings.TrimPrefix(err.Error(), proxy.ErrBadBackend.Error()+": "))
+	}
+	switch u.Scheme {
+	case "ws":
+		u.Scheme = "http"
+	case "wss":
+		u.Scheme = "https"
 	}
 	return u, nil
 }
@@ -113,6 +134,7 @@ func (c *Config) checkOps() error {
 		positive("DRAIN_TIMEOUT", c.DrainTimeout),
 		positive("HEARTBEAT_INTERVAL", c.HeartbeatInterval),
 		positive("HEARTBEAT_TTL", c.HeartbeatTTL),
+		positive("OUTAGE_LOG_INTERVAL", c.OutageLogInterval),
 		checkPort("DEMO_PORT", c.DemoPort, true),
 	)
 	if c.HeartbeatInterval > 0 && c.HeartbeatTTL > 0 && c.HeartbeatTTL <= c.HeartbeatInterval {

@@ -21,7 +21,7 @@ func TestOperationsConfig(t *testing.T) {
 		{map[string]string{"DRAIN_RATE": "0"}, "DRAIN_RATE", nil},
 		{map[string]string{"DRAIN_RATE": "-3"}, "DRAIN_RATE", nil},
 		{map[string]string{"DRAIN_RATE": "fast"}, "DRAIN_RATE", nil},
-		{map[string]string{"ADMIN_TOKEN": "x", "DRAIN_RATE": "7"}, "", func(c *Config) bool { return c.AdminToken == "x" && c.DrainRate == 7 }},
+		{map[string]string{"ADMIN_TOKEN": "sixteen-bytes-ok", "DRAIN_RATE": "7"}, "", func(c *Config) bool { return c.AdminToken == "sixteen-bytes-ok" && c.DrainRate == 7 }},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.env), func(t *testing.T) {

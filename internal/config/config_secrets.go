@@ -1,9 +1,27 @@
 package config
 
 import (
+	"errors"
 	"net/url"
 	"strings"
 )
+
+// MinSecretBytes is the shortest ADMIN_TOKEN or CLUSTER_SECRET accepted: a
+// shorter one is guessable, and a log redactor that hides it would hide
+// common words along with it.
+const MinSecretBytes = 16
+
+// checkSecrets refuses a set ADMIN_TOKEN or CLUSTER_SECRET shorter than
+// MinSecretBytes; the error gives the length, never the value.
+func (c *Config) checkSecrets() error {
+	var errs []error
+	for _, s := range []struct{ name, value string }{{"ADMIN_TOKEN", c.AdminToken}, {"CLUSTER_SECRET", c.ClusterSecret}} {
+		if s.value != "" && len(s.value) < MinSecretBytes {
+			errs = append(errs, Errorf(s.name, "is %d bytes, shorter than %d; use a random one, e.g. openssl rand -hex 16", len(s.value), MinSecretBytes))
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // Secrets lists the configured secret values (REDIS_PASSWORD, the password
 // inside REDIS_URL, raw and decoded, ADMIN_TOKEN, CLUSTER_SECRET) that no

@@ -24,7 +24,7 @@ func TestConfigStickyValues(t *testing.T) {
 	cfg := mustLoad(t, map[string]string{
 		"SOCKETIO_PATH": "/chat/", "FORWARDING": "off", "ADVERTISE_URL": "http://10.0.0.5:3000",
 		"STICKY_COOKIE":   "sidecast_node; Path=/; HttpOnly; SameSite=Lax",
-		"TRUSTED_PROXIES": "10.0.0.0/8, 203.0.113.7", "CLUSTER_SECRET": "s",
+		"TRUSTED_PROXIES": "10.0.0.0/8, 203.0.113.7", "CLUSTER_SECRET": "sticky-cluster-secret",
 	})
 	if cfg.SocketIOPath != "/chat/" || cfg.Forwarding != ForwardingOff || cfg.AdvertiseURL != "http://10.0.0.5:3000" {
 		t.Fatalf("got path %q, forwarding %q, advertise %q", cfg.SocketIOPath, cfg.Forwarding, cfg.AdvertiseURL)
@@ -58,7 +58,7 @@ func TestConfigStickyErrors(t *testing.T) {
 			}
 		})
 	}
-	_, err := Load(map[string]string{"CLUSTER_SECRET": "hunter2", "TRUSTED_PROXIES": "nope"})
+	_, err := Load(map[string]string{"CLUSTER_SECRET": "hunter2-hunter2-hunter2", "TRUSTED_PROXIES": "nope"})
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("error %v must not quote the secret", err)
 	}

@@ -45,6 +45,12 @@ func TestConfigDefaults(t *testing.T) {
 		{"LOG_LEVEL", cfg.LogLevel, "info"},
 		{"LOG_FORMAT", cfg.LogFormat, "json"},
 		{"DEMO_PORT", cfg.DemoPort, 8080},
+		{"SERVER_ADDR", cfg.ServerListenAddr(), ":3000"},
+		{"METRICS_ADDR", cfg.MetricsListenAddr(), "127.0.0.1:9090"},
+		{"PPROF", cfg.ProfilerOn(), false},
+		{"OUTAGE_LOG_INTERVAL", cfg.OutageLogInterval, 30 * time.Second},
+		{"healthcheck", cfg.ServerDialAddr(), "127.0.0.1:3000"},
+		{"warnings", len(cfg.Warnings), 0},
 		{"bus", cfg.Bus, BusChoice{Why: "neither REDIS_URL nor REDIS_HOST is set"}},
 	}
 	for _, tt := range tests {
@@ -74,7 +80,6 @@ func TestConfigValues(t *testing.T) {
 		{"SERVER_ID", "node-a.1", func(c *Config) any { return c.ServerID }, "node-a.1"},
 		{"SERVER_PORT", "4000", func(c *Config) any { return c.ServerPort }, 4000},
 		{"BACKEND_URL", "ws://backend:8000/base", func(c *Config) any { return c.Backend.String() }, "http://backend:8000/base"},
-		{"BACKEND_URL", "https://backend", func(c *Config) any { return c.Backend.String() }, "https://backend"},
 		{"PROTOCOL", "websocket", func(c *Config) any { return c.Protocol }, "websocket"},
 		{"PROTOCOL", "engineio", func(c *Config) any { return c.EngineIO() }, true},
 		{"BACKEND_HOST_HEADER", "backend", func(c *Config) any { return c.BackendHostHeader }, "backend"},
@@ -102,6 +107,17 @@ func TestConfigValues(t *testing.T) {
 		{"LOG_LEVEL", "debug", func(c *Config) any { return c.LogLevel }, "debug"},
 		{"LOG_FORMAT", "text", func(c *Config) any { return c.LogFormat }, "text"},
 		{"DEMO_PORT", "0", func(c *Config) any { return c.DemoPort }, 0},
+		{"PROTOCOL", "SocketIO", func(c *Config) any { return c.Protocol }, "socketio"},
+		{"PROTOCOL", " WEBSOCKET ", func(c *Config) any { return c.Protocol }, "websocket"},
+		{"SERVER_ADDR", "::1", func(c *Config) any { return c.ServerListenAddr() + " " + c.ServerDialAddr() }, "[::1]:3000 [::1]:3000"},
+		{"SERVER_ADDR", "0.0.0.0", func(c *Config) any { return c.ServerListenAddr() + " " + c.ServerDialAddr() }, "0.0.0.0:3000 127.0.0.1:3000"},
+		{"SERVER_ADDR", "::", func(c *Config) any { return c.ServerDialAddr() }, "127.0.0.1:3000"},
+		{"METRICS_ADDR", "0.0.0.0", func(c *Config) any { return c.MetricsListenAddr() }, "0.0.0.0:9090"},
+		{"METRICS_ADDR", "fe80::1%eth0", func(c *Config) any { return c.MetricsListenAddr() }, "[fe80::1%eth0]:9090"},
+		{"PPROF", "on", func(c *Config) any { return c.ProfilerOn() }, true},
+		{"ADMIN_TOKEN", "0123456789abcdef", func(c *Config) any { return c.AdminToken }, "0123456789abcdef"},
+		{"CLUSTER_SECRET", "0123456789abcdef", func(c *Config) any { return c.ClusterSecret }, "0123456789abcdef"},
+		{"OUTAGE_LOG_INTERVAL", "1m", func(c *Config) any { return c.OutageLogInterval }, time.Minute},
 		{"REDIS_ADAPTER_KEY", "staging", func(c *Config) any { return c.Redis.KeyPrefix }, "staging"},
 		{"REDIS_REQUESTS_TIMEOUT", "250", func(c *Config) any { return c.Redis.RequestTimeout }, 250 * time.Millisecond},
 		{"REDIS_HOST", "cache", func(c *Config) any { return c.RedisShown }, "redis://cache:6379/0"},
@@ -140,6 +156,18 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]string{"BACKEND_URL": "http://u:pw@h"}, "BACKEND_URL", "credentials"},
 		{map[string]string{"BACKEND_URL": "http://[::1"}, "BACKEND_URL", "not a URL"},
 		{map[string]string{"PROTOCOL": "mqtt"}, "PROTOCOL", `"mqtt" is unknown; use websocket, socketio or engineio`},
+		{map[string]string{"BACKEND_URL": "https://backend"}, "BACKEND_URL", `"https" is not supported yet`},
+		{map[string]string{"BACKEND_URL": "wss://backend"}, "BACKEND_URL", `"wss" is not supported yet`},
+		{map[string]string{"PROTOCOL": "socket.io"}, "PROTOCOL", "did you mean socketio?"},
+		{map[string]string{"PROTOCOL": "WebSockets"}, "PROTOCOL", "did you mean websocket?"},
+		{map[string]string{"SERVER_ADDR": "localhost"}, "SERVER_ADDR", "not an IP address"},
+		{map[string]string{"SERVER_ADDR": "127.0.0.1:3000"}, "SERVER_ADDR", "the port has its own variable"},
+		{map[string]string{"METRICS_ADDR": "[::1]:9090"}, "METRICS_ADDR", "the port has its own variable"},
+		{map[string]string{"METRICS_ADDR": "10.0.0.300"}, "METRICS_ADDR", "not an IP address"},
+		{map[string]string{"PPROF": "true"}, "PPROF", "neither on nor off"},
+		{map[string]string{"ADMIN_TOKEN": "fifteen-bytes!!"}, "ADMIN_TOKEN", "15 bytes"},
+		{map[string]string{"CLUSTER_SECRET": "s"}, "CLUSTER_SECRET", "1 bytes"},
+		{map[string]string{"OUTAGE_LOG_INTERVAL": "0s"}, "OUTAGE_LOG_INTERVAL", "positive"},
 		{map[string]string{"MAX_CONNECTIONS": "-1"}, "MAX_CONNECTIONS", "negative"},
 		{map[string]string{"MAX_PAYLOAD": "0"}, "MAX_PAYLOAD", "positive"},
 		{map[string]string{"MAX_PAYLOAD": "1MB"}, "MAX_PAYLOAD", "not an integer"},
@@ -225,6 +253,8 @@ func TestConfigReportsEveryProblem(t *testing.T) {
 		{"SERVER_PORT": "x", "MAX_PAYLOAD": "y"},        // both fail to parse
 		{"LOG_FORMAT": "xml", "MAX_PAYLOAD": "-1"},      // both fail validation
 		{"REDIS_ADAPTER_KEY": "{x}", "DEMO_PORT": "-2"}, // bus and ops checks
+		{"SERVER_PORT": "http", "LOG_LEVEL": "loud"},    // a parse error and a check error
+		{"HEARTBEAT_TTL": "soon", "BACKEND_URL": "https://h", "PROTOCOL": "mqtt", "ADMIN_TOKEN": "short"},
 	}
 	for _, env := range tests {
 		t.Run(fmtEnv(env), func(t *testing.T) {

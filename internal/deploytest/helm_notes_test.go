@@ -66,7 +66,7 @@ func TestHelmNotes(t *testing.T) {
 	}{
 		{"defaults", nil, []string{"port-forward svc/demo-sidecast", "redis:6379", "403", "No cluster.secret"}, nil},
 		{"cluster secret", []string{"cluster.existingSecret=c"}, nil, []string{"No cluster.secret"}},
-		{"URL with a password", []string{"redis.url=redis://:hunter2-pw@redis:6379", "admin.token=t"}, []string{"redis.url (not shown"}, []string{"hunter2-pw", "403"}},
+		{"URL with a password", []string{"redis.url=redis://:hunter2-pw@redis:6379", "admin.token=notes-admin-token-1"}, []string{"redis.url (not shown"}, []string{"hunter2-pw", "403"}},
 		{"single pod without Redis", []string{"redis.host=", "replicaCount=1"}, []string{"in-memory bus"}, nil},
 		{"TLS and ServiceMonitor", []string{"redis.tls.enabled=true", "serviceMonitor.enabled=true"}, []string{"(TLS)", "ServiceMonitor"}, nil},
 	}

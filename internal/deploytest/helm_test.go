@@ -123,6 +123,11 @@ func checkSidecarEnv(t *testing.T, p pod) {
 	if got, want := p.value(t, "METRICS_PORT"), strconv.Itoa(p.sidecast.port(t, "metrics")); got != want {
 		t.Errorf("METRICS_PORT %s, container port metrics %s", got, want)
 	}
+	// The kubelet's probes and Prometheus reach the pod's IP: the metrics
+	// port must listen on every interface, not on sidecast's loopback default.
+	if got := p.value(t, "METRICS_ADDR"); got != "0.0.0.0" && got != "::" {
+		t.Errorf("METRICS_ADDR %q, want every interface (0.0.0.0 or ::)", got)
+	}
 	backend, err := url.Parse(p.value(t, "BACKEND_URL"))
 	if err != nil || backend.Hostname() != "127.0.0.1" || backend.Port() != strconv.Itoa(p.app.port(t, "app")) {
 		t.Errorf("BACKEND_URL %q, want http://127.0.0.1:<the app container's port>", p.value(t, "BACKEND_URL"))
@@ -304,7 +309,7 @@ func TestHelmChart(t *testing.T) {
 			}
 			p.absent(t, "REDIS_HOST", "REDIS_PASSWORD")
 		}},
-		{"chart-managed secrets", []string{"redis.password=pw-7f3a9c", "admin.token=tok-51d2e8", "cluster.secret=cs-0e4b7a"}, checkChartSecret},
+		{"chart-managed secrets", []string{"redis.password=pw-7f3a9c", "admin.token=tok-51d2e8-admin-token", "cluster.secret=cs-0e4b7a-cluster-secret"}, checkChartSecret},
 		{"mutual TLS from a secret", []string{
 			"redis.tls.enabled=true", "redis.tls.existingSecret=redis-tls",
 			"admin.existingSecret=sidecast-admin", "serviceMonitor.enabled=true", "cluster.existingSecret=sidecast-cluster",
@@ -345,7 +350,7 @@ func TestHelmChart(t *testing.T) {
 // into the Deployment.
 func checkChartSecret(t *testing.T, r rendered, p pod) {
 	secret := r.one(t, "Secret", nil)
-	for key, want := range map[string]string{"redis-password": "pw-7f3a9c", "admin-token": "tok-51d2e8", "cluster-secret": "cs-0e4b7a"} {
+	for key, want := range map[string]string{"redis-password": "pw-7f3a9c", "admin-token": "tok-51d2e8-admin-token", "cluster-secret": "cs-0e4b7a-cluster-secret"} {
 		got, err := base64.StdEncoding.DecodeString(secret.Data[key])
 		if err != nil || string(got) != want {
 			t.Errorf("Secret key %s = %q (%v), want %q", key, got, err, want)
@@ -432,6 +437,8 @@ func TestHelmChartRefusesBrokenValues(t *testing.T) {
 		{"not a Redis URL", []string{"redis.url=http://redis:6379"}, "/redis/url"},
 		{"drain rate not a number", []string{"sidecast.drainRate=fast"}, "/sidecast/drainRate"},
 		{"port clash with the app", []string{"app.port=3000"}, "app.port"},
+		{"short admin token", []string{"admin.token=fifteen-bytes!!"}, "admin.token is shorter than 16 bytes"},
+		{"short cluster secret", []string{"cluster.secret=short"}, "cluster.secret is shorter than 16 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -199,7 +199,7 @@ func composeRun(t *testing.T) (map[string]string, string, string) {
 
 func chartPasswordRun(t *testing.T) (map[string]string, string, string) {
 	const password = "chart-pw-3c81f0"
-	r := renderChart(t, "redis.password="+password, "admin.token=tok-9a7e", "cluster.secret=cs-77d1", "sidecast.drainRate=25")
+	r := renderChart(t, "redis.password="+password, "admin.token=tok-9a7e-admin-chart", "cluster.secret=cs-77d1-cluster-chart", "sidecast.drainRate=25")
 	env := podEnv(t, r, renderedPod(t, r), podFields, map[string]map[string]string{})
 	srv := redistest.Start(t, redistest.Config{Password: password})
 	return localise(t, env, srv.Addr()), password, podFields["metadata.name"]
@@ -215,8 +215,8 @@ func chartTLSRun(t *testing.T) (map[string]string, string, string) {
 	p := renderedPod(t, r)
 	secrets := map[string]map[string]string{
 		"redis-secret":     {"password": password},
-		"sidecast-admin":   {"token": "admin-5f2c"},
-		"sidecast-cluster": {"secret": "cluster-9b3e"},
+		"sidecast-admin":   {"token": "admin-5f2c-from-secret"},
+		"sidecast-cluster": {"secret": "cluster-9b3e-from-secret"},
 	}
 	env := podEnv(t, r, p, podFields, secrets)
 	mount := tlsMountDir(t, p)

@@ -16,7 +16,7 @@ func TestRedisMetrics(t *testing.T) {
 	const password = "hist0gram-pw"
 	rs := redistest.Start(t, redistest.Config{Password: password})
 	chat := startChat(t)
-	on := startOpsNode(t, map[string]string{"BACKEND_URL": chat.URL, "ADMIN_TOKEN": "tok",
+	on := startOpsNode(t, map[string]string{"BACKEND_URL": chat.URL, "ADMIN_TOKEN": "redis-metrics-token",
 		"REDIS_URL": "redis://:" + password + "@" + rs.Addr(), "HEARTBEAT_INTERVAL": "200ms", "HEARTBEAT_TTL": "1s"})
 	const (
 		selfcheck = `redis_operation_duration_seconds_count{operation="selfcheck"}`
@@ -34,11 +34,11 @@ func TestRedisMetrics(t *testing.T) {
 	t.Logf("selfcheck: %v round trips, mean %.3fms; publish: %v batches", m[selfcheck], 1000*sum/m[selfcheck], m[publish])
 
 	var rm ops.RedisMetrics
-	decodeAdmin(t, on.ops+"/admin/redis-metrics", "tok", &rm)
+	decodeAdmin(t, on.ops+"/admin/redis-metrics", "redis-metrics-token", &rm)
 	if !rm.Enabled || !rm.Connected || !rm.Healthy || rm.Published == 0 || rm.SelfChecksOK == 0 || rm.Address == "" {
 		t.Fatalf("/admin/redis-metrics = %+v", rm)
 	}
-	code, body := get(t, on.ops+"/admin/redis-metrics", "tok")
+	code, body := get(t, on.ops+"/admin/redis-metrics", "redis-metrics-token")
 	if code != 200 || strings.Contains(body, password) {
 		t.Fatalf("/admin/redis-metrics %d shows the password: %s", code, body)
 	}

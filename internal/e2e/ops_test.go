@@ -92,8 +92,8 @@ func TestHealthFollowsBackend(t *testing.T) {
 func TestAdminAuth(t *testing.T) {
 	chat := startChat(t)
 	const token = "s3cr3t-admin-token"
-	off := startOpsNode(t, map[string]string{"BACKEND_URL": chat.URL})
-	on := startOpsNode(t, map[string]string{"BACKEND_URL": chat.URL, "ADMIN_TOKEN": token})
+	off := startOpsNode(t, map[string]string{"BACKEND_URL": chat.URL, "PPROF": "on"})
+	on := startOpsNode(t, map[string]string{"BACKEND_URL": chat.URL, "ADMIN_TOKEN": token, "PPROF": "on"})
 	paths := []string{"/admin/stats", "/admin/redis-metrics", "/admin/debug", "/debug/pprof/", "/debug/pprof/cmdline"}
 	tests := []struct {
 		name  string

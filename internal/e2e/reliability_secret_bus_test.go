@@ -43,7 +43,7 @@ const (
 func testClusterSecret(t *testing.T) {
 	rs := redistest.Start(t, redistest.Config{})
 	tap := startTap(t, rs.Addr(), "socket.io:sidecast:*")
-	nodes := startPair(t, rs.URL(), map[string]string{"CLUSTER_SECRET": "Clu5ter-s3cret"})
+	nodes := startPair(t, rs.URL(), map[string]string{"CLUSTER_SECRET": "Clu5ter-s3cret-bus"})
 
 	alice := dialWithHeaders(t, nodes[0].base, "alice", http.Header{"Cookie": {testCookie}, "Authorization": {testToken}})
 	joinWith(t, alice, "alice", "sec")

@@ -104,7 +104,7 @@ func TestStickyHeadersNeverReachBackend(t *testing.T) {
 			"BACKEND_URL": b.srv.URL, "LOG_FORMAT": "text",
 			"SERVER_ID": fmt.Sprintf("hdr-node%d", k), "SERVER_PORT": port, "PROTOCOL": "socketio",
 			"ADVERTISE_URL": "http://127.0.0.1:" + port, "REDIS_URL": rs.URL(), "REDIS_ADAPTER_KEY": "hdrtest",
-			"CLUSTER_SECRET": "hdr-secret", "TRUSTED_PROXIES": "10.0.0.0/8", "METRICS_PORT": "0",
+			"CLUSTER_SECRET": "hdr-cluster-secret", "TRUSTED_PROXIES": "10.0.0.0/8", "METRICS_PORT": "0",
 			"HEARTBEAT_INTERVAL": "300ms", "HEARTBEAT_TTL": "3s",
 		})
 		testkit.WaitUntil(t, procWait, "node health", func() bool { _, code := getHealth(base); return code == http.StatusOK })

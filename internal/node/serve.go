@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
 
 	"github.com/sidecast/sidecast/fanout"
 	"github.com/sidecast/sidecast/internal/config"
@@ -18,9 +17,9 @@ import (
 func Serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	// go-redis's own lines would bypass the structured (and redacting) log.
 	fanout.RouteRedisLogs(logger)
-	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.ServerPort))
+	ln, err := net.Listen("tcp", cfg.ServerListenAddr())
 	if err != nil {
-		return fmt.Errorf("listen on SERVER_PORT: %w", err)
+		return fmt.Errorf("listen on SERVER_PORT (SERVER_ADDR %q): %w", cfg.ServerAddr, err)
 	}
 	n, err := Start(ctx, cfg, logger, ln, nil)
 	if err != nil {

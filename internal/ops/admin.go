@@ -158,11 +158,17 @@ func (o *Ops) serveDebug(w http.ResponseWriter, _ *http.Request) {
 	})
 }
 
-// adminRoutes adds the admin API and the profiler, each behind adminOnly.
+// adminRoutes adds the admin API and, with PPROF=on, the profiler, each
+// behind adminOnly. The profiler is off by default: a CPU profile or a
+// trace costs the node real work, and the heap dump shows memory that
+// holds client messages.
 func (o *Ops) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("/admin/stats", o.adminOnly(http.HandlerFunc(o.serveAdminStats)))
 	mux.Handle("/admin/redis-metrics", o.adminOnly(http.HandlerFunc(o.serveRedisMetrics)))
 	mux.Handle("/admin/debug", o.adminOnly(http.HandlerFunc(o.serveDebug)))
+	if !o.cfg.ProfilerOn() {
+		return
+	}
 	mux.Handle("/debug/pprof/", o.adminOnly(http.HandlerFunc(pprof.Index)))
 	mux.Handle("/debug/pprof/cmdline", o.adminOnly(http.HandlerFunc(pprof.Cmdline)))
 	mux.Handle("/debug/pprof/profile", o.adminOnly(http.HandlerFunc(pprof.Profile)))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/sidecast/sidecast/internal/config"
@@ -16,11 +15,13 @@ const healthcheckTimeout = 2500 * time.Millisecond
 
 // RunHealthcheck is `sidecast healthcheck`, the container image's
 // HEALTHCHECK (a static image has no curl): it GETs
-// http://127.0.0.1:SERVER_PORT/HEALTH_PATH and succeeds only on 200.
+// http://127.0.0.1:SERVER_PORT/HEALTH_PATH (SERVER_ADDR instead of
+// 127.0.0.1 when the port listens on one address only) and succeeds only
+// on 200.
 func RunHealthcheck(ctx context.Context, cfg *config.Config, out io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, healthcheckTimeout)
 	defer cancel()
-	u := "http://127.0.0.1:" + strconv.Itoa(cfg.ServerPort) + cfg.HealthPath
+	u := "http://" + cfg.ServerDialAddr() + cfg.HealthPath
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/sidecast/sidecast/internal/config"
@@ -64,9 +63,9 @@ func StartServer(cfg *config.Config, logger *slog.Logger, o *Ops) *Server {
 		logger.Info("metrics, probes and admin API are off (METRICS_PORT=0)")
 		return nil
 	}
-	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.MetricsPort))
+	ln, err := net.Listen("tcp", cfg.MetricsListenAddr())
 	if err != nil {
-		logger.Error("cannot serve metrics, probes and admin API", "port", cfg.MetricsPort, "err", err)
+		logger.Error("cannot serve metrics, probes and admin API", "addr", cfg.MetricsListenAddr(), "err", err)
 		return nil
 	}
 	s := &Server{ln: ln, served: make(chan struct{}), srv: &http.Server{
@@ -76,7 +75,7 @@ func StartServer(cfg *config.Config, logger *slog.Logger, o *Ops) *Server {
 	}}
 	go s.serveLoop(logger)
 	logger.Info("metrics, probes and admin API listening", "addr", ln.Addr().String(),
-		"admin", adminState(cfg))
+		"admin", adminState(cfg), "pprof", cfg.Pprof)
 	return s
 }
 

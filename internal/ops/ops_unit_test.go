@@ -23,7 +23,7 @@ import (
 // attributes bound early with With.
 func TestRedactHandler(t *testing.T) {
 	const pw = "hunter2-secret"
-	cfg := &config.Config{ServerID: "r", LogLevel: "debug", RedisPassword: pw, AdminToken: "adm-tok", ClusterSecret: "cl-sec",
+	cfg := &config.Config{ServerID: "r", LogLevel: "debug", RedisPassword: pw, AdminToken: "adm-tok-0123456789", ClusterSecret: "cl-sec-0123456789",
 		RedisURL: "redis://u:" + url.PathEscape("sl/ash@pw") + "@h:1"}
 	secrets := cfg.Secrets()
 	tests := []struct {
@@ -35,8 +35,8 @@ func TestRedactHandler(t *testing.T) {
 		{"error attr", func(l *slog.Logger) { l.Error("x", "err", fmt.Errorf("auth %s failed: %w", pw, errors.ErrUnsupported)) }},
 		{"struct attr", func(l *slog.Logger) { l.Warn("x", "cfg", struct{ P string }{pw}) }},
 		{"group", func(l *slog.Logger) { l.Info("x", slog.Group("redis", "url", "redis://:"+pw+"@h")) }},
-		{"with", func(l *slog.Logger) { l.With("token", "Bearer adm-tok").Info("x") }},
-		{"with group", func(l *slog.Logger) { l.WithGroup("g").Info("x", "secret", "cl-sec") }},
+		{"with", func(l *slog.Logger) { l.With("token", "Bearer adm-tok-0123456789").Info("x") }},
+		{"with group", func(l *slog.Logger) { l.WithGroup("g").Info("x", "secret", "cl-sec-0123456789") }},
 		{"url password raw", func(l *slog.Logger) { l.Info("x", "pw", "sl/ash@pw") }},
 		{"url password escaped", func(l *slog.Logger) { l.Info("x", "url", cfg.RedisURL) }},
 	}

@@ -20,6 +20,8 @@ POD_IP only feeds ADVERTISE_URL.
   value: {{ $s.port | quote }}
 - name: METRICS_PORT
   value: {{ $s.metricsPort | quote }}
+- name: METRICS_ADDR
+  value: {{ $s.metricsAddr | quote }}
 - name: HEALTH_PATH
   value: {{ $s.healthPath | quote }}
 - name: BACKEND_URL
