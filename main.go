@@ -34,8 +34,7 @@ const (
 func run(args []string, environ map[string]string, stdout, stderr io.Writer) int {
 	cmd, err := parseCommand(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "sidecast: %v\n\n", err)
-		config.WriteHelp(stderr)
+		fmt.Fprintf(stderr, "sidecast: %v\nRun 'sidecast --help' for usage.\n", err)
 		return 2
 	}
 	if cmd == cmdHelp {
@@ -51,6 +50,9 @@ func run(args []string, environ map[string]string, stdout, stderr io.Writer) int
 		demo.Defaults(cfg, environ)
 	}
 	logger := ops.NewLogger(cfg, stderr)
+	if cmd != cmdCheck {
+		logWarnings(logger, cfg.Warnings)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	switch cmd {
@@ -61,7 +63,7 @@ func run(args []string, environ map[string]string, stdout, stderr io.Writer) int
 	default:
 		err = node.Serve(ctx, cfg, logger)
 	}
-	return exitCode(err, logger)
+	return exitCode(err, logger, stderr)
 }
 
 func parseCommand(args []string) (string, error) {
@@ -80,6 +82,13 @@ func parseCommand(args []string) (string, error) {
 	return "", fmt.Errorf("%w: unknown command %q", errUsage, args[0])
 }
 
+// logWarnings logs each setting that starts but looks wrong.
+func logWarnings(logger *slog.Logger, warnings []config.Warning) {
+	for _, w := range warnings {
+		logger.Warn("configuration: "+w.Message, "variable", w.Var)
+	}
+}
+
 // reportConfigError prints one line per wrong variable.
 func reportConfigError(w io.Writer, err error) {
 	fmt.Fprintln(w, "sidecast: configuration error (see sidecast --help):")
@@ -88,12 +97,15 @@ func reportConfigError(w io.Writer, err error) {
 	}
 }
 
-func exitCode(err error, logger *slog.Logger) int {
+// exitCode maps run's error to the exit code. A configuration error found
+// only while starting (a part refusing a value) is reported in the same
+// block as Load's.
+func exitCode(err error, logger *slog.Logger, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, config.ErrBadConfig):
-		logger.Error("configuration error", "err", err)
+		reportConfigError(stderr, err)
 		return 2
 	}
 	logger.Error("sidecast stopped", "err", err)
