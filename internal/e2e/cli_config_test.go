@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sidecast/sidecast/internal/testkit"
 )
@@ -153,4 +155,45 @@ func TestLookalikeVariablesWarn(t *testing.T) {
 			t.Errorf("a warning about %s, which is not sidecast's", name)
 		}
 	}
+}
+
+// TestBackendOutageLogRate: a backend that is not there at start is logged
+// at once, then at most once per OUTAGE_LOG_INTERVAL, and once when it
+// answers.
+func TestBackendOutageLogRate(t *testing.T) {
+	// Longer than the watch's probe period (a second), so a line per probe
+	// would break the limit below.
+	const interval = 1500 * time.Millisecond
+	backendPort := testkit.FreePort(t)
+	p := startProc(t, map[string]string{"SERVER_PORT": strconv.Itoa(testkit.FreePort(t)), "LOG_FORMAT": "text",
+		"BACKEND_URL": "http://127.0.0.1:" + strconv.Itoa(backendPort), "OUTAGE_LOG_INTERVAL": interval.String()})
+	p.waitOutput(&p.Stderr, `backend unreachable at start`)
+	start := time.Now()
+	testkit.WaitUntil(t, procWait, "three outage summaries", func() bool {
+		return strings.Count(p.Stderr.String(), "backend still unreachable") >= 3
+	})
+	elapsed := time.Since(start)
+	logs := p.Stderr.String()
+	summaries := strings.Count(logs, "backend still unreachable")
+	if limit := int(elapsed/interval) + 1; summaries > limit {
+		t.Fatalf("%d summaries in %v, more than %d at one per %v:\n%s", summaries, elapsed, limit, interval, logs)
+	}
+	if n := strings.Count(logs, "backend unreachable at start"); n != 1 {
+		t.Fatalf("%d start-up lines, want 1", n)
+	}
+	t.Logf("%d summaries in %v", summaries, elapsed)
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(backendPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	p.waitOutput(&p.Stderr, `backend reachable again`)
+}
+
+// TestSocketIOClusterWithoutMirrorEventsWarns: on a cluster, PROTOCOL=socketio
+// without MIRROR_EVENTS starts with a warning that rooms will differ.
+func TestSocketIOClusterWithoutMirrorEventsWarns(t *testing.T) {
+	p := startProc(t, map[string]string{"SERVER_PORT": strconv.Itoa(testkit.FreePort(t)), "LOG_FORMAT": "text",
+		"PROTOCOL": "SocketIO", "REDIS_URL": "redis://127.0.0.1:" + strconv.Itoa(testkit.FreePort(t))})
+	p.waitOutput(&p.Stderr, `level=WARN msg="configuration: PROTOCOL=socketio on a cluster \(Redis\) with no MIRROR_EVENTS: rooms .*variable=MIRROR_EVENTS`)
 }

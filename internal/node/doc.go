@@ -22,9 +22,11 @@
 // Node.serveLoop runs the client http.Server; Shutdown stops it and waits
 // for it, then closes the cluster, every session (1001), the registry and
 // the bus, each of which stops and waits for its own goroutines.
-// backendWatch.loop starts with the cluster and is stopped and waited for by
-// closeCluster: when the backend returns after an outage it asks the peers
-// for snapshots, so mirrors lost with it are rebuilt.
+// backendWatch.loop starts after the cluster and is stopped and waited for
+// by closeCluster: it logs a backend outage when it starts, every
+// OUTAGE_LOG_INTERVAL while it lasts and when it ends, and when the backend
+// returns it asks the peers for snapshots, so mirrors lost with it are
+// rebuilt.
 //
 // node imports internal/config, internal/ops and the core packages; only
 // the command line (the root package) and internal/demo import it.

@@ -27,7 +27,7 @@ type Node struct {
 	bus      fanout.Bus
 	registry *fanout.Registry
 	cluster  atomic.Pointer[fanout.Cluster] // nil with MIRRORS=off
-	watch    *backendWatch                  // with the cluster: rebuilds mirrors when the backend returns
+	watch    *backendWatch                  // logs backend outages; with the cluster, rebuilds mirrors when the backend returns
 	srv      *http.Server
 	ln       net.Listener
 	served   chan error // serveLoop's result; closed when it returns
@@ -72,6 +72,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, ln net.
 		_ = n.proxy.Close()
 		return nil, err
 	}
+	n.startBackendWatch()
 	n.ops.Attach(ops.Parts{
 		Proxy: n.proxy, Bus: n.bus, Router: n.router,
 		Cluster: n.ClusterStats, LivePeers: n.LivePeers, ListenerDrops: n.listenerDrops,

@@ -47,8 +47,20 @@ func (n *Node) startCluster(ctx context.Context) error {
 		return fmt.Errorf("start mirror sessions: %w", err)
 	}
 	n.proxy.SetCluster(c)
-	n.watch = startBackendWatch(n.ops.BackendReachable, n.ops.BackendDowns, c.BackendReturned, ops.BackendProbeTTL, n.log)
 	return nil
+}
+
+// startBackendWatch starts the watch that logs backend outages and, with
+// mirror sessions, rebuilds the mirrors when the backend returns.
+func (n *Node) startBackendWatch() {
+	var returned func()
+	if c := n.cluster.Load(); c != nil {
+		returned = c.BackendReturned
+	}
+	n.watch = startBackendWatch(backendWatchConfig{
+		probe: n.ops.BackendReachable, downs: n.ops.BackendDowns, returned: returned,
+		every: ops.BackendProbeTTL, logEvery: n.cfg.OutageLogInterval, backend: n.cfg.Backend.String(), log: n.log,
+	})
 }
 
 // closeCluster closes every mirror before the proxy and the bus go.
