@@ -184,7 +184,7 @@ func parseErrors(err error, environ map[string]string) (errs []error, refused []
 		}
 		f, _ := reflect.TypeOf(Config{}).FieldByName(pe.Name)
 		name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
-		errs = append(errs, Errorf(name, "%s is not %s", shown(f, environ[name]), kindName(f.Type)))
+		errs = append(errs, Errorf(name, "%s is not %s%s", shown(f, environ[name]), kindName(f.Type), serviceLinkHint(name, environ[name])))
 		refused = append(refused, name)
 	}
 	return errs, refused

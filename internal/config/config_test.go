@@ -191,6 +191,8 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT", "unknown"},
 		{map[string]string{"DEMO_PORT": "-1"}, "DEMO_PORT", "not a port"},
 		{map[string]string{"REDIS_PORT": "0"}, "REDIS_PORT", "not a port"},
+		{map[string]string{"REDIS_PORT": "tcp://10.96.0.7:6379"}, "REDIS_PORT", "service link of a Service named redis: set enableServiceLinks: false"},
+		{map[string]string{"SERVER_PORT": "tcp://10.96.0.9:80"}, "SERVER_PORT", "a Service named server"},
 		{map[string]string{"REDIS_TLS": "yes"}, "REDIS_TLS", "not a boolean"},
 		{map[string]string{"REDIS_TLS_REJECT_UNAUTHORIZED": "no"}, "REDIS_TLS_REJECT_UNAUTHORIZED", "not a boolean"},
 		{map[string]string{"REDIS_ENABLED": "maybe"}, "REDIS_ENABLED", "not a boolean"},

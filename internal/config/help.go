@@ -32,13 +32,15 @@ const usage = `sidecast — a sidecar proxy that lets an unmodified single-node 
 (Socket.IO v4 or plain WebSocket) run on many nodes, through Redis.
 
 Usage:
-  sidecast            run a node; configured only by the environment below
-  sidecast demo       run the local demo: two chat backends, each with a sidecast node in
-                      front, joined in one process (through Redis when REDIS_URL or
-                      REDIS_HOST is set); open the page it prints
-  sidecast healthcheck  GET http://127.0.0.1:SERVER_PORT/HEALTH_PATH (SERVER_ADDR when it is
-                      one address); exit 0 on 200, else 1
-  sidecast --help     print this help (also -h, help)
+  sidecast              run a node; configured only by the environment below
+  sidecast demo         run the local demo: two chat backends, each behind its
+                        own sidecast node, joined in one process (through Redis
+                        when REDIS_URL or REDIS_HOST is set); open the page it
+                        prints
+  sidecast healthcheck  GET http://127.0.0.1:SERVER_PORT/HEALTH_PATH (at
+                        SERVER_ADDR when that is one address); exit 0 on 200,
+                        else 1
+  sidecast --help       print this help (also -h, help)
 
 Exit codes: 0 after a clean shutdown, 2 for a configuration error, 1 otherwise.
 

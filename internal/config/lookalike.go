@@ -54,6 +54,18 @@ var notOurs = regexp.MustCompile(`^KUBERNETES_|_SERVICE_(HOST|PORT)(_|$)|_PORT_[
 // serviceLinkValue is the value of a service link's NAME_PORT variable.
 var serviceLinkValue = regexp.MustCompile(`^(tcp|udp|sctp)://`)
 
+// serviceLinkHint explains a NAME_PORT=tcp://ip:port value: Kubernetes
+// sets one for every Service of the namespace, so a Service named redis
+// sets REDIS_PORT.
+func serviceLinkHint(name, value string) string {
+	service, ok := strings.CutSuffix(name, "_PORT")
+	if !ok || !serviceLinkValue.MatchString(value) {
+		return ""
+	}
+	return fmt.Sprintf(" (Kubernetes set it as the service link of a Service named %s: set enableServiceLinks: false in the pod spec)",
+		strings.ReplaceAll(strings.ToLower(service), "_", "-"))
+}
+
 // knownNames maps every variable's canonical form to its name.
 var knownNames = sync.OnceValue(func() map[string]string {
 	m := make(map[string]string)

@@ -43,6 +43,7 @@ type labelSelector struct {
 
 type podSpec struct {
 	TerminationGracePeriodSeconds int         `yaml:"terminationGracePeriodSeconds"`
+	EnableServiceLinks            *bool       `yaml:"enableServiceLinks"`
 	Containers                    []container `yaml:"containers"`
 	Volumes                       []struct {
 		Name   string `yaml:"name"`

@@ -123,6 +123,11 @@ func checkSidecarEnv(t *testing.T, p pod) {
 	if got, want := p.value(t, "METRICS_PORT"), strconv.Itoa(p.sidecast.port(t, "metrics")); got != want {
 		t.Errorf("METRICS_PORT %s, container port metrics %s", got, want)
 	}
+	// A Service named redis, server or metrics must not set REDIS_PORT,
+	// SERVER_PORT or METRICS_PORT to tcp://ip:port through a service link.
+	if l := p.dep.Template.Spec.EnableServiceLinks; l == nil || *l {
+		t.Errorf("enableServiceLinks %v, want false", l)
+	}
 	// The kubelet's probes and Prometheus reach the pod's IP: the metrics
 	// port must listen on every interface, not on sidecast's loopback default.
 	if got := p.value(t, "METRICS_ADDR"); got != "0.0.0.0" && got != "::" {
