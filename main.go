@@ -79,6 +79,9 @@ func parseCommand(args []string) (string, error) {
 	case cmdDemo, cmdCheck:
 		return args[0], nil
 	}
+	if strings.HasPrefix(args[0], "-") {
+		return "", fmt.Errorf("%w: unknown option %q", errUsage, args[0])
+	}
 	return "", fmt.Errorf("%w: unknown command %q", errUsage, args[0])
 }
 
