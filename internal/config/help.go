@@ -40,6 +40,8 @@ Usage:
   sidecast healthcheck  GET http://127.0.0.1:SERVER_PORT/HEALTH_PATH (at
                         SERVER_ADDR when that is one address); exit 0 on 200,
                         else 1
+  sidecast version      print the version, commit, commit time and Go version
+                        (also --version)
   sidecast --help       print this help (also -h, help)
 
 Exit codes: 0 after a clean shutdown, 2 for a configuration error, 1 otherwise.

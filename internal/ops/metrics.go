@@ -7,6 +7,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sidecast/sidecast/internal/version"
 )
 
 // redisOpBuckets span a loopback round trip (<1ms) to a struggling remote
@@ -48,6 +50,7 @@ func (o *Ops) newMetricsRegistry() *prometheus.Registry {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		o.redisOps,
 		&nodeCollector{o: o},
+		newBuildInfo(version.Get()),
 	)
 	return reg
 }
