@@ -15,6 +15,7 @@ import (
 	"github.com/sidecast/sidecast/internal/demo"
 	"github.com/sidecast/sidecast/internal/node"
 	"github.com/sidecast/sidecast/internal/ops"
+	"github.com/sidecast/sidecast/internal/version"
 )
 
 func main() {
@@ -23,10 +24,11 @@ func main() {
 
 // Commands of the command line.
 const (
-	cmdServe = "serve"
-	cmdDemo  = "demo"
-	cmdHelp  = "help"
-	cmdCheck = "healthcheck"
+	cmdServe   = "serve"
+	cmdDemo    = "demo"
+	cmdHelp    = "help"
+	cmdCheck   = "healthcheck"
+	cmdVersion = "version"
 )
 
 // run is main without the process around it: it returns the exit code
@@ -37,8 +39,12 @@ func run(args []string, environ map[string]string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "sidecast: %v\nRun 'sidecast --help' for usage.\n", err)
 		return 2
 	}
-	if cmd == cmdHelp {
+	switch cmd {
+	case cmdHelp:
 		config.WriteHelp(stdout)
+		return 0
+	case cmdVersion:
+		fmt.Fprintln(stdout, version.Get())
 		return 0
 	}
 	cfg, err := config.Load(environ)
@@ -51,6 +57,7 @@ func run(args []string, environ map[string]string, stdout, stderr io.Writer) int
 	}
 	logger := ops.NewLogger(cfg, stderr)
 	if cmd != cmdCheck {
+		logBuild(logger, version.Get())
 		logWarnings(logger, cfg.Warnings)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -76,6 +83,8 @@ func parseCommand(args []string) (string, error) {
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
 		return cmdHelp, nil
+	case "-version", "--version", "version":
+		return cmdVersion, nil
 	case cmdDemo, cmdCheck:
 		return args[0], nil
 	}
@@ -83,6 +92,11 @@ func parseCommand(args []string) (string, error) {
 		return "", fmt.Errorf("%w: unknown option %q", errUsage, args[0])
 	}
 	return "", fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+}
+
+// logBuild says which build is starting, so a log shows what ran.
+func logBuild(logger *slog.Logger, v version.Info) {
+	logger.Info("sidecast "+v.Version, "commit", v.Commit, "commit_time", v.CommitTime, "go", v.GoVersion, "modified", v.Modified)
 }
 
 // logWarnings logs each setting that starts but looks wrong.
