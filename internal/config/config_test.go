@@ -2,12 +2,14 @@ package config
 
 import (
 	"errors"
-	"github.com/sidecast/sidecast/fanout"
-	"github.com/sidecast/sidecast/proxy"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/fanout"
+	"github.com/sidecast/sidecast/proxy"
 )
 
 func mustLoad(t *testing.T, environ map[string]string) *Config {
@@ -290,6 +292,69 @@ func FuzzBackendURL(f *testing.F) {
 		}
 		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 			t.Fatalf("%q accepted as %#v", raw, u)
+		}
+	})
+}
+
+// independentVars are variables whose checks look at no other variable, so
+// each one's errors must come out whatever else is set.
+var independentVars = []string{"SERVER_PORT", "SERVER_ADDR", "METRICS_ADDR", "PPROF", "PROTOCOL", "BACKEND_URL",
+	"LOG_LEVEL", "LOG_FORMAT", "HEALTH_PATH", "DEMO_PORT", "DRAIN_RATE", "ADMIN_TOKEN", "CLUSTER_SECRET", "HANDSHAKE_TIMEOUT"}
+
+// namedVars is the set of variables err names.
+func namedVars(err error) map[string]bool {
+	out := map[string]bool{}
+	if err == nil {
+		return out
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		name, _, _ := strings.Cut(line, ":")
+		out[name] = true
+	}
+	return out
+}
+
+// FuzzLoadOnePass: two variables set at once are reported as each one is
+// alone (one pass: neither hides the other), every error line names a
+// variable sidecast reads, and the same environment gives the same error.
+func FuzzLoadOnePass(f *testing.F) {
+	seeds := []struct {
+		a, b       uint8
+		valA, valB string
+	}{
+		{0, 6, "http", "loud"}, {0, 4, "3000x", "mqtt"}, {5, 11, "https://h", "short"},
+		{1, 2, "localhost", "127.0.0.1:9090"}, {3, 12, "yes", "s"}, {13, 7, "10", "xml"}, {4, 9, "SocketIO", "-1"},
+	}
+	for _, s := range seeds {
+		f.Add(s.a, s.valA, s.b, s.valB)
+	}
+	known := map[string]bool{}
+	for _, s := range Settings() {
+		known[s.Name] = true
+	}
+	f.Fuzz(func(t *testing.T, a uint8, valA string, b uint8, valB string) {
+		nameA, nameB := independentVars[int(a)%len(independentVars)], independentVars[int(b)%len(independentVars)]
+		if nameA == nameB {
+			return
+		}
+		_, errBoth := Load(map[string]string{nameA: valA, nameB: valB})
+		if errBoth != nil && !errors.Is(errBoth, ErrBadConfig) {
+			t.Fatalf("error %v does not wrap ErrBadConfig", errBoth)
+		}
+		both := namedVars(errBoth)
+		for name := range both {
+			if !known[name] {
+				t.Fatalf("error line names %q, not a variable: %v", name, errBoth)
+			}
+		}
+		for _, one := range []struct{ name, value string }{{nameA, valA}, {nameB, valB}} {
+			_, err := Load(map[string]string{one.name: one.value})
+			if namedVars(err)[one.name] && !both[one.name] {
+				t.Fatalf("%s=%q alone is an error (%v), but not with the other set: %v", one.name, one.value, err, errBoth)
+			}
+		}
+		if _, again := Load(map[string]string{nameA: valA, nameB: valB}); fmt.Sprint(again) != fmt.Sprint(errBoth) {
+			t.Fatalf("the same environment gave %v, then %v", errBoth, again)
 		}
 	})
 }
