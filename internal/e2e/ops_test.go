@@ -139,7 +139,7 @@ func TestAdminAuth(t *testing.T) {
 // TestAdminContents: with a client connected, the admin API reports it.
 func TestAdminContents(t *testing.T) {
 	chat := startChat(t)
-	const token = "tok-contents"
+	const token = "tok-admin-contents"
 	on := startOpsNode(t, map[string]string{"BACKEND_URL": chat.URL, "ADMIN_TOKEN": token})
 	c, err := demo.Dial(context.Background(), demo.WSURL(on.base), "ann")
 	if err != nil {
