@@ -31,6 +31,9 @@ const (
 	DefaultWriteQueueBytes  = 4 << 20
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultDialTimeout      = 5 * time.Second
+	// DefaultFailureLogInterval is one line about backend failures of
+	// client requests per interval at most.
+	DefaultFailureLogInterval = 30 * time.Second
 	// DefaultCloseGrace is how long a leg that was told to close may take to
 	// flush its close frame and see the peer's answer before its socket is
 	// closed anyway.
@@ -100,6 +103,11 @@ type Config struct {
 	CloseGrace time.Duration
 	// Logger receives the proxy's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// FailureLogInterval is the least time between two log lines about
+	// client requests the backend failed (during an outage, every client's
+	// retry fails); the next line counts those in between. 0 means
+	// DefaultFailureLogInterval.
+	FailureLogInterval time.Duration
 }
 
 // withDefaults returns c with zero fields filled, or an error naming the field
@@ -130,6 +138,7 @@ func (c Config) withDefaults() (Config, error) {
 	c.HandshakeTimeout = orDefault(c.HandshakeTimeout, DefaultHandshakeTimeout)
 	c.DialTimeout = orDefault(c.DialTimeout, DefaultDialTimeout)
 	c.CloseGrace = orDefault(c.CloseGrace, DefaultCloseGrace)
+	c.FailureLogInterval = orDefault(c.FailureLogInterval, DefaultFailureLogInterval)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

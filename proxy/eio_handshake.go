@@ -40,7 +40,7 @@ func (e *eioServer) handshake(w http.ResponseWriter, r *http.Request, transport 
 		cl.abandon()
 		e.srv.release()
 		e.srv.stats.backendDial.Add(1)
-		e.srv.log.Warn("engine.io backend handshake failed", "err", err)
+		e.srv.fails.warn("engine.io backend handshake failed", "err", err)
 		http.Error(w, "backend unavailable", statusFor(err))
 		return
 	}

@@ -15,7 +15,7 @@ const sidecastHeaderPrefix = "X-Sidecast-"
 // newReverseProxy returns the handler for every request that is not a
 // WebSocket upgrade: forwarded unchanged, bodies streamed, X-Forwarded-*
 // appended to what sanitize let through.
-func newReverseProxy(backend *url.URL, host HostHeader, log *slog.Logger) *httputil.ReverseProxy {
+func newReverseProxy(backend *url.URL, host HostHeader, log *slog.Logger, fails *failureLog) *httputil.ReverseProxy {
 	target := httpURL(backend)
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -35,6 +35,10 @@ func newReverseProxy(backend *url.URL, host HostHeader, log *slog.Logger) *httpu
 		// as they come.
 		FlushInterval: -1,
 		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			fails.warn("backend request failed", "path", r.URL.Path, "err", err)
+			w.WriteHeader(http.StatusBadGateway)
+		},
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 type Server struct {
 	cfg    Config
 	log    *slog.Logger
+	fails  *failureLog // backend failures of client requests, at a bounded rate
 	poller *netpoll.Poller
 	rp     *httputil.ReverseProxy
 	eio    *eioServer // Engine.IO termination, with ProtocolSocketIO or ProtocolEngineIO
@@ -38,10 +39,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	fails := newFailureLog(cfg.Logger, cfg.FailureLogInterval)
 	srv := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,
-		rp:       newReverseProxy(cfg.Backend, cfg.BackendHostHeader, cfg.Logger),
+		fails:    fails,
+		rp:       newReverseProxy(cfg.Backend, cfg.BackendHostHeader, cfg.Logger, fails),
 		sessions: make(map[*session]struct{}),
 	}
 	p, err := netpoll.New(netpoll.Config{Workers: cfg.Workers, OnIdle: srv.pollerIdle, Linger: srv.pollerLinger})

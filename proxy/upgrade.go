@@ -61,7 +61,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) bool {
 	cancel()
 	if err != nil {
 		s.stats.backendDial.Add(1)
-		s.log.Warn("backend upgrade failed", "path", r.URL.Path, "err", err)
+		s.fails.warn("backend upgrade failed", "path", r.URL.Path, "err", err)
 		http.Error(w, "backend unavailable", statusFor(err))
 		return false
 	}

@@ -92,18 +92,19 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, ln net.
 // configuration error naming the variable, so it exits with code 2 too.
 func newProxy(cfg *config.Config, logger *slog.Logger, newSID func() string) (*proxy.Server, error) {
 	p, err := proxy.New(proxy.Config{
-		Protocol:          proxy.Protocol(cfg.Protocol),
-		SocketIOPath:      cfg.SocketIOPath,
-		NewSID:            newSID,
-		TrustedProxies:    cfg.Trusted,
-		Backend:           cfg.Backend,
-		BackendHostHeader: proxy.HostHeader(cfg.BackendHostHeader),
-		MaxConnections:    cfg.MaxConnections,
-		MaxPayload:        int64(cfg.MaxPayload),
-		WriteQueueBytes:   cfg.WriteQueueSize,
-		HandshakeTimeout:  cfg.HandshakeTimeout,
-		DialTimeout:       cfg.HandshakeTimeout,
-		Logger:            logger,
+		Protocol:           proxy.Protocol(cfg.Protocol),
+		SocketIOPath:       cfg.SocketIOPath,
+		NewSID:             newSID,
+		TrustedProxies:     cfg.Trusted,
+		Backend:            cfg.Backend,
+		BackendHostHeader:  proxy.HostHeader(cfg.BackendHostHeader),
+		MaxConnections:     cfg.MaxConnections,
+		MaxPayload:         int64(cfg.MaxPayload),
+		WriteQueueBytes:    cfg.WriteQueueSize,
+		HandshakeTimeout:   cfg.HandshakeTimeout,
+		DialTimeout:        cfg.HandshakeTimeout,
+		Logger:             logger,
+		FailureLogInterval: cfg.OutageLogInterval,
 	})
 	switch {
 	case err == nil:
