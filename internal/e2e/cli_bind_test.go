@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/sidecast/sidecast/internal/testkit"
@@ -96,5 +97,25 @@ func TestPprofOnlyWithSetting(t *testing.T) {
 				t.Fatalf("/admin/stats answers %d with the token", code)
 			}
 		})
+	}
+}
+
+// TestHealthcheckFollowsServerAddr: with SERVER_PORT on one address, the
+// healthcheck command asks that address, not 127.0.0.1, where nothing
+// listens on the port.
+func TestHealthcheckFollowsServerAddr(t *testing.T) {
+	chat := startChat(t)
+	portN := testkit.FreePort(t)
+	port := strconv.Itoa(portN)
+	env := map[string]string{"SERVER_PORT": port, "SERVER_ADDR": "127.0.0.2", "BACKEND_URL": chat.URL, "LOG_FORMAT": "text"}
+	p := startProc(t, env)
+	p.waitOutput(&p.Stderr, `sidecast listening`)
+	assertListening(t, portN, "127.0.0.2")
+	check := startProc(t, env, "healthcheck")
+	if code := check.exitCode(); code != 0 {
+		t.Fatalf("healthcheck exit %d, want 0: %s", code, check.Stderr.String())
+	}
+	if out := check.Stdout.String(); !strings.Contains(out, "http://127.0.0.2:"+port+"/health") {
+		t.Fatalf("healthcheck asked %q, want 127.0.0.2", out)
 	}
 }
