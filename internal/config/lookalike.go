@@ -19,6 +19,10 @@ import (
 // shorter ones (PATH, HOME, PWD) are one typo away from too much.
 const minLookalike = 5
 
+// longName is the canonical length past which two edits still count as
+// close (HEARTBEAT_INTERVALL, REDIS_ADAPTOR_KEY); shorter names allow one.
+const longName = 8
+
 // maxValueDistance bounds how far a value (PROTOCOL's) may be from a valid
 // one to be suggested.
 const maxValueDistance = 3
@@ -87,13 +91,13 @@ func canonical(name string) string {
 	return b.String()
 }
 
-// Lookalike returns the variable that name, set to value, was probably
+// lookalike returns the variable that name, set to value, was probably
 // meant to be, when name is not one of sidecast's but looks like one; ok
 // is false for sidecast's own names and for names that are someone
 // else's.
-func Lookalike(name, value string) (meant string, ok bool) {
+func lookalike(name, value string) (meant string, ok bool) {
 	known := knownNames()
-	if known[canonical(name)] == name || notOurs.MatchString(strings.ToUpper(name)) || serviceLinkValue.MatchString(value) {
+	if known[canonical(name)] == name || someoneElses(name, value) {
 		return "", false
 	}
 	upper := strings.ToUpper(name)
@@ -108,7 +112,7 @@ func Lookalike(name, value string) (meant string, ok bool) {
 		return "", false
 	}
 	limit := 1
-	if len(c) > 8 {
+	if len(c) > longName {
 		limit = 2
 	}
 	candidates := make([]string, 0, len(known))
@@ -121,15 +125,21 @@ func Lookalike(name, value string) (meant string, ok bool) {
 	return "", false
 }
 
+// someoneElses reports a variable Kubernetes sets: its own, or a service
+// link (by name, or by a NAME_PORT=tcp://ip:port value).
+func someoneElses(name, value string) bool {
+	return notOurs.MatchString(strings.ToUpper(name)) || serviceLinkValue.MatchString(value)
+}
+
 // lookalikeWarnings lists a warning for each variable of environ that
-// looks like one of sidecast's but is not, and for each SIDECAST_ name
-// that is nothing of sidecast's.
+// looks like one of sidecast's but is not, and for each other SIDECAST_
+// name, which cannot be anyone else's.
 func lookalikeWarnings(environ map[string]string) []Warning {
 	var out []Warning
 	for name, value := range environ {
-		if meant, ok := Lookalike(name, value); ok {
+		if meant, ok := lookalike(name, value); ok {
 			out = append(out, Warning{Var: name, Message: fmt.Sprintf("%s is not a sidecast variable (names are exact, without prefix); did you mean %s?", name, meant)})
-		} else if strings.HasPrefix(strings.ToUpper(name), ourPrefix) && !notOurs.MatchString(strings.ToUpper(name)) && !serviceLinkValue.MatchString(value) {
+		} else if strings.HasPrefix(strings.ToUpper(name), ourPrefix) && !someoneElses(name, value) {
 			out = append(out, Warning{Var: name, Message: name + " is not a sidecast variable; sidecast --help lists them"})
 		}
 	}

@@ -107,9 +107,9 @@ var lookalikeCases = []struct{ name, value, want string }{
 func TestLookalike(t *testing.T) {
 	for _, tt := range lookalikeCases {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := Lookalike(tt.name, tt.value)
+			got, ok := lookalike(tt.name, tt.value)
 			if got != tt.want || ok != (tt.want != "") {
-				t.Fatalf("Lookalike(%q) = %q, %v; want %q", tt.name, got, ok, tt.want)
+				t.Fatalf("lookalike(%q) = %q, %v; want %q", tt.name, got, ok, tt.want)
 			}
 		})
 	}
@@ -228,10 +228,10 @@ func FuzzLookalike(f *testing.F) {
 		known[s.Name] = true
 	}
 	f.Fuzz(func(t *testing.T, name, value string) {
-		meant, ok := Lookalike(name, value)
+		meant, ok := lookalike(name, value)
 		if !ok {
 			if meant != "" {
-				t.Fatalf("Lookalike(%q) = %q without ok", name, meant)
+				t.Fatalf("lookalike(%q) = %q without ok", name, meant)
 			}
 			return
 		}
@@ -239,10 +239,10 @@ func FuzzLookalike(f *testing.F) {
 			t.Fatalf("sidecast's own %s suggested as %s", name, meant)
 		}
 		if !known[meant] || meant == name {
-			t.Fatalf("Lookalike(%q) = %q, not another sidecast variable", name, meant)
+			t.Fatalf("lookalike(%q) = %q, not another sidecast variable", name, meant)
 		}
-		if again, _ := Lookalike(name, value); again != meant {
-			t.Fatalf("Lookalike(%q) = %q, then %q", name, meant, again)
+		if again, _ := lookalike(name, value); again != meant {
+			t.Fatalf("lookalike(%q) = %q, then %q", name, meant, again)
 		}
 	})
 }
