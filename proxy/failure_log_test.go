@@ -3,9 +3,7 @@ package proxy
 import (
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -20,15 +18,9 @@ import (
 // failed upgrades and plain requests gives one log line; the first failure
 // after FailureLogInterval gives the next, which counts those not logged.
 func TestBackendFailuresLogAtBoundedRate(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
 	const every = 300 * time.Millisecond
 	var logs syncbuf.Buffer
-	_, base := newProxy(t, &url.URL{Scheme: "http", Host: addr}, func(c *Config) {
+	_, base := newProxy(t, deadBackend(t), func(c *Config) {
 		c.FailureLogInterval = every
 		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})

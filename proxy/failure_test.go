@@ -13,15 +13,21 @@ import (
 	"github.com/sidecast/sidecast/internal/testkit"
 )
 
-func TestBackendDownGives502(t *testing.T) {
+// deadBackend is a loopback address where nothing listens.
+func deadBackend(t *testing.T) *url.URL {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
-	p, base := newProxy(t, &url.URL{Scheme: "http", Host: addr}, func(c *Config) { c.DialTimeout = 2 * time.Second })
-	_, _, _, err = ws.Dial(context.Background(), wsURL(base, "/"))
+	return &url.URL{Scheme: "http", Host: addr}
+}
+
+func TestBackendDownGives502(t *testing.T) {
+	p, base := newProxy(t, deadBackend(t), func(c *Config) { c.DialTimeout = 2 * time.Second })
+	_, _, _, err := ws.Dial(context.Background(), wsURL(base, "/"))
 	var se ws.StatusError
 	if !errors.As(err, &se) || int(se) != http.StatusBadGateway {
 		t.Fatalf("dial error %v, want status 502", err)

@@ -11,39 +11,18 @@ import (
 	"testing"
 
 	"github.com/sidecast/sidecast/internal/testkit"
+	"github.com/sidecast/sidecast/internal/version"
 )
 
-// buildFacts are what a binary's build information says about it, as the
-// version command must print them.
-type buildFacts struct{ version, commit, commitTime, goVersion string }
-
-func readBuildFacts(t *testing.T, bin string) buildFacts {
+// buildFacts is what the binary's build information says about it, as the
+// version command must print it.
+func buildFacts(t *testing.T, bin string) version.Info {
 	t.Helper()
 	bi, err := buildinfo.ReadFile(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := buildFacts{version: bi.Main.Version, commit: "unknown", commitTime: "unknown", goVersion: bi.GoVersion}
-	if f.version == "" {
-		f.version = "(devel)"
-	}
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			f.commit = s.Value
-		case "vcs.time":
-			f.commitTime = s.Value
-		}
-	}
-	return f
-}
-
-// short is the commit as the one-line form abbreviates it.
-func (f buildFacts) short() string {
-	if len(f.commit) > 12 && f.commit != "unknown" {
-		return f.commit[:12]
-	}
-	return f.commit
+	return version.FromBuildInfo(bi)
 }
 
 // TestVersionCommand: `sidecast version` and `--version` print what the
@@ -51,8 +30,8 @@ func (f buildFacts) short() string {
 // Go version) and exit 0; a node logs the same at start-up and exports it
 // as sidecast_build_info.
 func TestVersionCommand(t *testing.T) {
-	want := readBuildFacts(t, sidecastBin)
-	line := fmt.Sprintf("sidecast %s (commit %s, %s, %s", want.version, want.short(), want.commitTime, want.goVersion)
+	want := buildFacts(t, sidecastBin)
+	line := want.String() + "\n"
 	for _, arg := range []string{"version", "--version"} {
 		t.Run(arg, func(t *testing.T) {
 			p := startProc(t, nil, arg)
@@ -60,8 +39,8 @@ func TestVersionCommand(t *testing.T) {
 				t.Fatalf("exit code %d, want 0", code)
 			}
 			out := p.Stdout.String()
-			if strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, line) {
-				t.Fatalf("stdout %q, want one line starting %q", out, line)
+			if out != line {
+				t.Fatalf("stdout %q, want %q", out, line)
 			}
 			if p.Stderr.String() != "" {
 				t.Fatalf("stderr %q, want nothing", p.Stderr.String())
@@ -72,10 +51,10 @@ func TestVersionCommand(t *testing.T) {
 		mport := strconv.Itoa(testkit.FreePort(t))
 		p := startProc(t, map[string]string{"SERVER_PORT": strconv.Itoa(testkit.FreePort(t)), "METRICS_PORT": mport,
 			"BACKEND_URL": "http://127.0.0.1:1", "LOG_FORMAT": "text"})
-		p.waitOutput(&p.Stderr, regexp.QuoteMeta(fmt.Sprintf(`msg="sidecast %s" node=`, want.version))+
-			`\S+ `+regexp.QuoteMeta(fmt.Sprintf(`commit=%s commit_time=%s go=%s`, want.commit, want.commitTime, want.goVersion)))
+		p.waitOutput(&p.Stderr, regexp.QuoteMeta(fmt.Sprintf(`msg="sidecast %s" node=`, want.Version))+
+			`\S+ `+regexp.QuoteMeta(fmt.Sprintf(`commit=%s commit_time=%s go=%s`, want.Commit, want.CommitTime, want.GoVersion)))
 		p.waitOutput(&p.Stderr, `metrics, probes and admin API listening`)
-		key := fmt.Sprintf(`sidecast_build_info{commit="%s",goversion="%s",version="%s"}`, want.commit, want.goVersion, want.version)
+		key := fmt.Sprintf(`sidecast_build_info{commit="%s",goversion="%s",version="%s"}`, want.Commit, want.GoVersion, want.Version)
 		if v := sample(t, scrape(t, "http://127.0.0.1:"+mport), key); v != 1 {
 			t.Fatalf("%s = %v, want 1", key, v)
 		}
@@ -99,7 +78,7 @@ func TestVersionStamped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goVersion := readBuildFacts(t, bin).goVersion
+	goVersion := buildFacts(t, bin).GoVersion
 	if want := "sidecast v9.8.7 (commit 0123456789ab, 2026-01-02T03:04:05Z, " + goVersion; !strings.HasPrefix(string(out), want) {
 		t.Fatalf("version %q, want it to start %q", out, want)
 	}

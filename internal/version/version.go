@@ -36,6 +36,13 @@ func Get() Info {
 	return resolve(bi, stamps{version: version, commit: commit, commitTime: commitTime})
 }
 
+// FromBuildInfo is what Get says in a binary that carries bi and no
+// -ldflags overrides: tests read another binary's information with
+// debug/buildinfo and hold its version command to it.
+func FromBuildInfo(bi *debug.BuildInfo) Info {
+	return resolve(bi, stamps{})
+}
+
 // stamps are the -ldflags overrides.
 type stamps struct {
 	version, commit, commitTime string

@@ -105,3 +105,14 @@ func TestLinkTimeStamp(t *testing.T) {
 		}
 	}
 }
+
+// TestFromBuildInfo: another binary's build information reads as Get
+// would read it inside that binary, without this binary's stamps.
+func TestFromBuildInfo(t *testing.T) {
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	got := FromBuildInfo(buildInfo("v1.2.3", "vcs.revision", sha, "vcs.time", "2026-12-07T00:30:00Z"))
+	want := Info{Version: "v1.2.3", Commit: sha, CommitTime: "2026-12-07T00:30:00Z", GoVersion: "go1.26.0"}
+	if got != want {
+		t.Fatalf("FromBuildInfo = %+v, want %+v", got, want)
+	}
+}
