@@ -1,14 +1,10 @@
 package proxy
 
 import (
-	"context"
 	"log/slog"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gobwas/ws"
 
 	"github.com/sidecast/sidecast/internal/syncbuf"
 	"github.com/sidecast/sidecast/internal/testkit"
@@ -24,20 +20,9 @@ func TestBackendFailuresLogAtBoundedRate(t *testing.T) {
 		c.FailureLogInterval = every
 		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
-	fail := func() {
-		_, _, _, _ = ws.Dial(context.Background(), wsURL(base, "/"))
-		resp, err := http.Get(base + "/plain")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadGateway {
-			t.Fatalf("plain GET status %d, want 502", resp.StatusCode)
-		}
-	}
 	first := time.Now()
 	for range 5 {
-		fail()
+		assertBadGateway(t, base)
 	}
 	if time.Since(first) >= every {
 		t.Fatalf("the burst took %v, longer than the interval %v: nothing to hold", time.Since(first), every)
@@ -46,7 +31,7 @@ func TestBackendFailuresLogAtBoundedRate(t *testing.T) {
 		t.Fatalf("%d lines for a burst of 10 failures, want 1:\n%s", n, logs.String())
 	}
 	testkit.WaitUntil(t, 10*time.Second, "the interval to pass", func() bool { return time.Since(first) > every })
-	fail()
+	assertBadGateway(t, base)
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[1], "more_failures_not_logged=9") {
 		t.Fatalf("after the interval: %q, want a second line counting the 9 held", lines)

@@ -25,8 +25,10 @@ func deadBackend(t *testing.T) *url.URL {
 	return &url.URL{Scheme: "http", Host: addr}
 }
 
-func TestBackendDownGives502(t *testing.T) {
-	p, base := newProxy(t, deadBackend(t), func(c *Config) { c.DialTimeout = 2 * time.Second })
+// assertBadGateway: a WebSocket upgrade and a plain GET through the proxy
+// at base both get 502.
+func assertBadGateway(t *testing.T, base string) {
+	t.Helper()
 	_, _, _, err := ws.Dial(context.Background(), wsURL(base, "/"))
 	var se ws.StatusError
 	if !errors.As(err, &se) || int(se) != http.StatusBadGateway {
@@ -40,6 +42,11 @@ func TestBackendDownGives502(t *testing.T) {
 	if resp.StatusCode != http.StatusBadGateway {
 		t.Fatalf("plain GET status %d, want 502", resp.StatusCode)
 	}
+}
+
+func TestBackendDownGives502(t *testing.T) {
+	p, base := newProxy(t, deadBackend(t), func(c *Config) { c.DialTimeout = 2 * time.Second })
+	assertBadGateway(t, base)
 	if p.Stats().Drops.BackendDial != 1 || p.Sessions() != 0 {
 		t.Fatalf("stats %+v", p.Stats())
 	}
