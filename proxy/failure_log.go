@@ -16,6 +16,7 @@ import (
 type failureLog struct {
 	log   *slog.Logger
 	every time.Duration
+	now   func() time.Time // time.Now; tests set their own clock
 
 	mu   sync.Mutex
 	next time.Time // no line before this
@@ -23,13 +24,13 @@ type failureLog struct {
 }
 
 func newFailureLog(log *slog.Logger, every time.Duration) *failureLog {
-	return &failureLog{log: log, every: every}
+	return &failureLog{log: log, every: every, now: time.Now}
 }
 
 // warn logs msg with args, or counts it when a line went out less than
 // every ago.
 func (f *failureLog) warn(msg string, args ...any) {
-	now := time.Now()
+	now := f.now()
 	f.mu.Lock()
 	if now.Before(f.next) {
 		f.held++
