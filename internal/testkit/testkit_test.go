@@ -106,3 +106,16 @@ func TestRepoRootAndNodeDir(t *testing.T) {
 		t.Fatalf("NodeDir accepted a folder that does not exist under %s", root)
 	}
 }
+
+// TestPortNeverRepeats: ports handed out in one process are all different,
+// so two settings of one test never get the same port.
+func TestPortNeverRepeats(t *testing.T) {
+	seen := map[int]bool{}
+	for range 500 {
+		port := FreePort(t)
+		if seen[port] {
+			t.Fatalf("port %d handed out twice", port)
+		}
+		seen[port] = true
+	}
+}

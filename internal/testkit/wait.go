@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 )
@@ -34,20 +35,30 @@ func WaitUntil(t testing.TB, within time.Duration, what string, cond func() bool
 // may listen there, and a test must never talk to it by accident.
 const sharedRedisPort = 6379
 
-// Port returns a loopback port that was free a moment ago, never 6379.
+// handedOut holds every port Port returned in this process: the kernel may
+// offer a port again as soon as its probe listener is closed, and two
+// settings of one process (SERVER_PORT and METRICS_PORT) given the same
+// port would make the process refuse to start.
+var handedOut sync.Map
+
+// Port returns a loopback port that was free a moment ago, never 6379 and
+// never one it returned before in this process.
 func Port() (int, error) {
-	for range 10 {
+	for range 100 {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return 0, fmt.Errorf("testkit: find a free port: %w", err)
 		}
 		port := ln.Addr().(*net.TCPAddr).Port
 		_ = ln.Close()
-		if port != sharedRedisPort {
+		if port == sharedRedisPort {
+			continue
+		}
+		if _, seen := handedOut.LoadOrStore(port, true); !seen {
 			return port, nil
 		}
 	}
-	return 0, fmt.Errorf("testkit: no free port other than %d", sharedRedisPort)
+	return 0, fmt.Errorf("testkit: no free port other than %d and those handed out", sharedRedisPort)
 }
 
 // FreePort is Port for a test: it fails the test when no port is free.
