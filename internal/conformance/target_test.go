@@ -56,7 +56,7 @@ func TestMain(m *testing.M) {
 func startSidecast(t *testing.T, backend *Peer, protocol, path string) *target {
 	t.Helper()
 	port, metrics := testkit.FreePort(t), testkit.FreePort(t)
-	const token = "conformance"
+	const token = "conformance-admin-token"
 	proc, err := testkit.StartProcess(testkit.ProcessConfig{
 		Path: sidecastBin, Merged: true, MaxOutput: 1 << 20,
 		Env: []string{"BACKEND_URL=" + backend.URL, "PROTOCOL=" + protocol, "SOCKETIO_PATH=" + path,
