@@ -114,6 +114,7 @@ func playLobby(t *testing.T, peer *siotest.Peer, run string, urls []string) map[
 	peer.WaitEvent(t, sock("ann"), "new message")
 	peer.WaitEvent(t, sock("ben"), "new message")
 	peer.Disconnect(t, sock("ann"))
+	peer.WaitEvent(t, sock("ben"), "user left") // ann's, or ben's own disconnect races it
 	peer.Disconnect(t, sock("ben"))
 	out := make(map[string][]string, len(users))
 	for _, u := range users {
