@@ -22,13 +22,20 @@ type gorillaHub struct {
 	conns map[*websocket.Conn]struct{}
 }
 
-func startGorillaHub(t *testing.T) *url.URL {
+func startGorillaHub(t *testing.T) (*gorillaHub, *url.URL) {
 	t.Helper()
 	hub := &gorillaHub{conns: map[*websocket.Conn]struct{}{}}
 	srv := httptest.NewServer(http.HandlerFunc(hub.serveWS))
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)
-	return u
+	return hub, u
+}
+
+// members counts the connections the hub broadcasts to now.
+func (h *gorillaHub) members() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
 }
 
 func (h *gorillaHub) serveWS(w http.ResponseWriter, r *http.Request) {
@@ -67,8 +74,10 @@ func TestClusterOriginCheckingBackend(t *testing.T) {
 	for _, n := range networks(t) {
 		t.Run(n.name, func(t *testing.T) {
 			cfg := ClusterConfig{Logger: testLogger(nil)}
-			a := startNodeOn(t, n, "a", startGorillaHub(t), proxy.ProtocolWebSocket, cfg)
-			b := startNodeOn(t, n, "b", startGorillaHub(t), proxy.ProtocolWebSocket, cfg)
+			hubA, urlA := startGorillaHub(t)
+			hubB, urlB := startGorillaHub(t)
+			a := startNodeOn(t, n, "a", urlA, proxy.ProtocolWebSocket, cfg)
+			b := startNodeOn(t, n, "b", urlB, proxy.ProtocolWebSocket, cfg)
 			waitPeers(t, a, b)
 			browser := func(node *testNode, user string) *chatClient {
 				front, _ := url.Parse(node.front.URL)
@@ -76,8 +85,11 @@ func TestClusterOriginCheckingBackend(t *testing.T) {
 			}
 			alice := browser(a, "alice")
 			bob := browser(b, "bob")
-			testkit.WaitUntil(t, 10*time.Second, "bob's mirror is open on a and alice's on b", func() bool {
-				return a.cl.Stats().Mirrors == 1 && b.cl.Stats().Mirrors == 1
+			// A hub, like the chat example's, broadcasts only to connections it
+			// has registered after the upgrade: on one node too, a message sent
+			// before another client's registration does not reach that client.
+			testkit.WaitUntil(t, 10*time.Second, "each hub to hold alice and bob (one of them a mirror)", func() bool {
+				return a.cl.Stats().Mirrors == 1 && b.cl.Stats().Mirrors == 1 && hubA.members() == 2 && hubB.members() == 2
 			})
 			alice.send(map[string]any{"from": "alice", "text": "hi"})
 			bob.waitFor(map[string]any{"from": "alice", "text": "hi"}, 1)
