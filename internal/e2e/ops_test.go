@@ -17,7 +17,9 @@ import (
 
 // TestHealthAndProbes: HEALTH_PATH's JSON and status code, /readyz and
 // /livez, for a node that is fine, one whose Redis is down (degraded, still
-// ready), one whose backend is down and one that drains.
+// ready), one whose backend is down, one with both down and one that
+// drains. The body's status always agrees with the code, and /readyz names
+// the same status.
 func TestHealthAndProbes(t *testing.T) {
 	chat := startChat(t)
 	closed := strconv.Itoa(testkit.FreePort(t))
@@ -33,7 +35,9 @@ func TestHealthAndProbes(t *testing.T) {
 		{"ok", map[string]string{"BACKEND_URL": chat.URL}, false, 200, "ok", true, 200},
 		{"redis down", map[string]string{"BACKEND_URL": chat.URL,
 			"REDIS_URL": "redis://127.0.0.1:" + closed, "REDIS_REQUESTS_TIMEOUT": "200"}, false, 200, "degraded", true, 200},
-		{"backend down", map[string]string{"BACKEND_URL": "http://127.0.0.1:" + closed}, false, 503, "ok", false, 503},
+		{"backend down", map[string]string{"BACKEND_URL": "http://127.0.0.1:" + closed}, false, 503, "backend_down", false, 503},
+		{"backend and redis down", map[string]string{"BACKEND_URL": "http://127.0.0.1:" + closed,
+			"REDIS_URL": "redis://127.0.0.1:" + closed, "REDIS_REQUESTS_TIMEOUT": "200"}, false, 503, "backend_down", false, 503},
 		{"draining", map[string]string{"BACKEND_URL": chat.URL}, true, 503, "draining", true, 503},
 	}
 	for _, tt := range tests {
@@ -58,8 +62,8 @@ func TestHealthAndProbes(t *testing.T) {
 			if _, err := time.Parse(time.RFC3339Nano, h["timestamp"].(string)); err != nil {
 				t.Fatalf("timestamp: %v", err)
 			}
-			if code, _ := get(t, on.ops+"/readyz", ""); code != tt.readyCode {
-				t.Fatalf("/readyz %d, want %d", code, tt.readyCode)
+			if code, body := get(t, on.ops+"/readyz", ""); code != tt.readyCode || !strings.Contains(body, tt.status) {
+				t.Fatalf("/readyz %d %q, want %d naming %s", code, body, tt.readyCode, tt.status)
 			}
 			if code, body := get(t, on.ops+"/livez", ""); code != 200 || body != "ok\n" {
 				t.Fatalf("/livez %d %q", code, body)

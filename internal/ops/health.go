@@ -8,15 +8,17 @@ import (
 	"github.com/sidecast/sidecast/fanout"
 )
 
-// Health statuses (docs/design.md, Interface decisions: health).
+// Health statuses (docs/design.md, Interface decisions: health). The
+// first three answer 503, the others 200.
 const (
-	StatusOK       = "ok"
-	StatusDegraded = "degraded" // Redis is down: local delivery still works
-	StatusDraining = "draining"
+	StatusDraining    = "draining"     // the node drains: no new clients
+	StatusBackendDown = "backend_down" // BACKEND_URL refuses connections
 	// StatusSyncing: the backend returned after an outage and the mirrors
 	// of the other nodes' sessions are being rebuilt on it; the node takes
 	// no new client session until they are.
-	StatusSyncing = fanout.BackendSyncing
+	StatusSyncing  = fanout.BackendSyncing
+	StatusDegraded = "degraded" // Redis is down: local delivery still works
+	StatusOK       = "ok"
 )
 
 // HealthReport is the JSON of HEALTH_PATH: the reference guide's fields
@@ -48,15 +50,26 @@ func (o *Ops) Health() HealthReport {
 	if mirrors {
 		h.Mirrors = cs.Mirrors
 	}
-	switch {
-	case o.draining.Load():
-		h.Status = StatusDraining
-	case mirrors && h.Backend && cs.BackendState == fanout.BackendSyncing:
-		h.Status = StatusSyncing
-	case o.cfg.Bus.Redis && !st.Healthy:
-		h.Status = StatusDegraded
-	}
+	syncing := mirrors && cs.BackendState == fanout.BackendSyncing
+	h.Status = statusOf(o.draining.Load(), h.Backend, syncing, o.cfg.Bus.Redis && !st.Healthy)
 	return h
+}
+
+// statusOf is the one rule that names a node's state, worst first; the
+// status code follows from the name (ready), so body and code never
+// disagree.
+func statusOf(draining, backendUp, syncing, redisDown bool) string {
+	switch {
+	case draining:
+		return StatusDraining
+	case !backendUp:
+		return StatusBackendDown
+	case syncing:
+		return StatusSyncing
+	case redisDown:
+		return StatusDegraded
+	}
+	return StatusOK
 }
 
 // ready is the rule of both HEALTH_PATH's status code and /readyz: a
@@ -65,7 +78,7 @@ func (o *Ops) Health() HealthReport {
 // outage does not count, or every pod would be unready at once although
 // each still serves its own clients.
 func (h HealthReport) ready() bool {
-	return h.Backend && h.Status != StatusDraining && h.Status != StatusSyncing
+	return h.Status == StatusOK || h.Status == StatusDegraded
 }
 
 // ServeHealth answers HEALTH_PATH: 200 while ready, else 503, with the

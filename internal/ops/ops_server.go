@@ -34,16 +34,11 @@ func serveLive(w http.ResponseWriter, _ *http.Request) {
 func (o *Ops) serveReady(w http.ResponseWriter, _ *http.Request) {
 	h := o.Health()
 	w.Header().Set("Cache-Control", "no-store")
-	switch {
-	case h.Status == StatusDraining:
-		http.Error(w, "not ready: draining", http.StatusServiceUnavailable)
-	case !h.Backend:
-		http.Error(w, "not ready: backend unreachable", http.StatusServiceUnavailable)
-	case h.Status == StatusSyncing:
-		http.Error(w, "not ready: syncing (mirrors are being rebuilt after the backend returned)", http.StatusServiceUnavailable)
-	default:
-		_, _ = io.WriteString(w, "ready\n")
+	if !h.ready() {
+		http.Error(w, "not ready: "+h.Status, http.StatusServiceUnavailable)
+		return
 	}
+	_, _ = io.WriteString(w, "ready: "+h.Status+"\n")
 }
 
 // Server serves Handler on METRICS_PORT. Its serveLoop goroutine is
