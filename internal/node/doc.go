@@ -19,8 +19,12 @@
 //
 // # Goroutines
 //
-// Node.serveLoop runs the client http.Server; Shutdown stops it and waits
-// for it, then closes the cluster, every session (1001), the registry and
+// Node.serveLoop runs the client http.Server; Node.joinLoop (node_bus.go)
+// joins the cluster behind it: it checks Redis, starts the registry and the
+// mirrors, each waiting for Redis at most REDIS_REQUESTS_TIMEOUT, so the
+// client port serves at once whatever Redis does (on the in-memory bus it
+// runs inside Start, which never waits). Shutdown stops serveLoop and waits
+// for it, ends joinLoop's waits and waits for it, then closes the cluster, every session (1001), the registry and
 // the bus, each of which stops and waits for its own goroutines.
 // backendWatch.loop starts after the cluster and is stopped and waited for
 // by closeCluster: it logs a backend outage when it starts, every

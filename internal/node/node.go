@@ -32,6 +32,9 @@ type Node struct {
 	ln       net.Listener
 	served   chan error // serveLoop's result; closed when it returns
 
+	stopJoin context.CancelFunc // ends joinLoop's waits for Redis
+	joined   chan struct{}      // closed when joinLoop returns
+
 	router     *sticky.Router     // the client port's front: header hygiene, forwards
 	advertised string             // the URL peers forward to (ADVERTISE_URL or derived)
 	ops        *ops.Ops           // health, metrics, admin API, drain state, backend probe
@@ -41,7 +44,9 @@ type Node struct {
 	shutdownErr  error
 }
 
-// Start builds and starts a node serving on ln. hub, when not nil, is
+// Start builds and starts a node serving on ln; it never waits for Redis
+// (node_bus.go, joinLoop), and ctx ending stops the background join's
+// waits, not the node. hub, when not nil, is
 // the in-memory hub shared by the nodes of one process (the demo); nil
 // means a hub of its own, or Redis when the configuration says so.
 func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, ln net.Listener, hub *fanout.MemoryHub) (*Node, error) {
@@ -57,21 +62,16 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, ln net.
 	if n.proxy, err = newProxy(cfg, logger, n.router.NewSID); err != nil {
 		return nil, err
 	}
-	if n.bus, err = newBus(ctx, cfg, logger, hub, n.ops.ObserveRedis); err != nil {
+	if n.bus, err = newBus(cfg, logger, hub, n.ops.ObserveRedis); err != nil {
 		_ = n.proxy.Close()
 		return nil, err
 	}
-	if err = n.startRegistry(ctx); err != nil {
+	if err = n.newRegistry(); err != nil {
 		_ = n.bus.Close()
 		_ = n.proxy.Close()
 		return nil, err
 	}
-	if err = n.startCluster(ctx); err != nil {
-		_ = n.registry.Close()
-		_ = n.bus.Close()
-		_ = n.proxy.Close()
-		return nil, err
-	}
+	n.newCluster()
 	n.startBackendWatch()
 	n.ops.Attach(ops.Parts{
 		Proxy: n.proxy, Bus: n.bus, Router: n.router,
@@ -85,6 +85,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, ln net.
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go n.serveLoop()
+	n.startJoin(ctx)
 	return n, nil
 }
 
@@ -155,6 +156,8 @@ func (n *Node) Shutdown(ctx context.Context) error {
 			_ = n.srv.Close()
 		}
 		<-n.served
+		n.stopJoin()
+		<-n.joined
 		n.closeCluster()
 		errs = append(errs, n.proxy.Close())
 		if err := n.registry.Close(); err != nil && !errors.Is(err, fanout.ErrNotConnected) {

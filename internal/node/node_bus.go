@@ -9,11 +9,12 @@ import (
 	"github.com/sidecast/sidecast/internal/config"
 )
 
-// newBus builds the bus that docs/design.md, Interface decisions (which bus), picks. An unreachable Redis,
-// or one that refuses the credentials or the certificate, does not stop the
-// node: it starts degraded, proxies locally, and the bus keeps retrying.
+// newBus builds the bus that docs/design.md, Interface decisions (which
+// bus), picks. It never waits for Redis: an unreachable Redis, or one that
+// refuses the credentials or the certificate, does not stop or delay the
+// node; join checks it in the background while the node serves degraded.
 // onRoundTrip is told the Redis bus's round trips (the metrics histogram).
-func newBus(ctx context.Context, cfg *config.Config, logger *slog.Logger, hub *fanout.MemoryHub, onRoundTrip func(string, time.Duration)) (fanout.Bus, error) {
+func newBus(cfg *config.Config, logger *slog.Logger, hub *fanout.MemoryHub, onRoundTrip func(string, time.Duration)) (fanout.Bus, error) {
 	bc := fanout.BusConfig{NodeID: cfg.ServerID, Logger: logger, Secret: cfg.ClusterSecret, SecretScope: cfg.RedisAdapterKey}
 	if !cfg.Bus.Redis {
 		if hub == nil {
@@ -30,16 +31,12 @@ func newBus(ctx context.Context, cfg *config.Config, logger *slog.Logger, hub *f
 		return nil, config.FromFanout(err, cfg.RedisURL)
 	}
 	logger.Info("joining the cluster through Redis", "redis", cfg.RedisShown, "why", cfg.Bus.Why, "key", cfg.RedisAdapterKey)
-	checkCtx, cancel := context.WithTimeout(ctx, cfg.RequestsTimeout())
-	defer cancel()
-	if err := bus.Check(checkCtx); err != nil {
-		logger.Error("Redis is not usable yet: running degraded (local delivery only) and retrying", "err", err)
-	}
 	return bus, nil
 }
 
-// startRegistry registers the node and logs peers arriving and dying.
-func (n *Node) startRegistry(ctx context.Context) error {
+// newRegistry prepares the registry that registers the node and logs
+// peers arriving and dying; join starts it.
+func (n *Node) newRegistry() error {
 	reg, err := fanout.NewRegistry(n.bus, fanout.RegistryConfig{
 		Address:           n.advertised,
 		HeartbeatInterval: n.cfg.HeartbeatInterval,
@@ -50,13 +47,52 @@ func (n *Node) startRegistry(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	startCtx, cancel := context.WithTimeout(ctx, n.cfg.RequestsTimeout())
-	defer cancel()
-	if err := reg.Start(startCtx); err != nil {
-		return err
-	}
 	n.registry = reg
 	return nil
+}
+
+// startJoin joins the cluster: at once on the in-memory bus, whose
+// subscriptions never wait, and on Redis in the background (joinLoop), so
+// the client port serves whatever Redis does (docs/design.md, Interface
+// decisions: Redis at start-up). Shutdown stops and waits for joinLoop.
+func (n *Node) startJoin(ctx context.Context) {
+	ctx, n.stopJoin = context.WithCancel(ctx)
+	n.joined = make(chan struct{})
+	if !n.cfg.Bus.Redis {
+		n.joinLoop(ctx)
+		return
+	}
+	go n.joinLoop(ctx)
+}
+
+// joinLoop checks Redis (logging why it is not usable yet), then starts
+// the registry and the mirrors, each waiting at most
+// REDIS_REQUESTS_TIMEOUT for its subscription. Whatever is not subscribed
+// by then is subscribed by the bus when Redis answers, and peers arrive
+// through the registry's polls then, so the node joins late, never not at
+// all.
+func (n *Node) joinLoop(ctx context.Context) {
+	defer close(n.joined)
+	if rb, ok := n.bus.(*fanout.RedisBus); ok {
+		checkCtx, cancel := context.WithTimeout(ctx, n.cfg.RequestsTimeout())
+		if err := rb.Check(checkCtx); err != nil && ctx.Err() == nil {
+			n.log.Error("Redis is not usable yet: running degraded (local delivery only) and retrying", "err", err)
+		}
+		cancel()
+	}
+	startCtx, cancel := context.WithTimeout(ctx, n.cfg.RequestsTimeout())
+	defer cancel()
+	if err := n.registry.Start(startCtx); err != nil {
+		n.log.Error("the registry did not start: this node stays out of the cluster", "err", err)
+		return
+	}
+	if c := n.cluster.Load(); c != nil {
+		startCtx, cancel := context.WithTimeout(ctx, n.cfg.RequestsTimeout())
+		defer cancel()
+		if err := c.Start(startCtx); err != nil {
+			n.log.Error("mirror sessions did not start: this node mirrors nothing", "err", err)
+		}
+	}
 }
 
 // onPeer runs on the registry's goroutine; it logs and tells the cluster.

@@ -1,20 +1,19 @@
 package node
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/sidecast/sidecast/fanout"
 	"github.com/sidecast/sidecast/internal/ops"
 )
 
-// startCluster switches mirror sessions on (MIRRORS=on): the node's proxy
+// newCluster switches mirror sessions on (MIRRORS=on): the node's proxy
 // reports every client session to the cluster, which mirrors it on every
-// peer and opens mirrors here for the peers' sessions.
-func (n *Node) startCluster(ctx context.Context) error {
+// peer and opens mirrors here for the peers' sessions. joinLoop starts
+// it; until then (Redis not answering) it knows no peer, and sessions
+// opened meanwhile reach the peers as snapshots when they arrive.
+func (n *Node) newCluster() {
 	if !n.cfg.MirrorsOn() {
 		n.log.Info("mirror sessions are off (MIRRORS=off): each node serves only its own clients")
-		return nil
+		return
 	}
 	local := make([]fanout.EventMatch, len(n.cfg.LocalMatches))
 	for i, m := range n.cfg.LocalMatches {
@@ -36,18 +35,9 @@ func (n *Node) startCluster(ctx context.Context) error {
 		DialTimeout:    n.cfg.HandshakeTimeout,
 		Logger:         n.log,
 	})
-	// Stored first so no peer event between Start's look at the peers and
-	// the store is lost.
+	// Stored before the registry starts, so no peer event is lost.
 	n.cluster.Store(c)
-	startCtx, cancel := context.WithTimeout(ctx, n.cfg.RequestsTimeout())
-	defer cancel()
-	if err := c.Start(startCtx); err != nil {
-		n.cluster.Store(nil)
-		_ = c.Close()
-		return fmt.Errorf("start mirror sessions: %w", err)
-	}
 	n.proxy.SetCluster(c)
-	return nil
 }
 
 // startBackendWatch starts the watch that logs backend outages and, with
