@@ -113,6 +113,11 @@ type BusConfig struct {
 	ReconnectMax time.Duration
 	// Logger receives warnings and errors; nil means slog.Default().
 	Logger *slog.Logger
+	// Outage folds the Redis bus's connection failures into a few lines
+	// (outage.go); share one with the node's Registry so a node logs one
+	// outage. nil means one of the bus's own on Logger, summarising every
+	// DefaultOutageInterval.
+	Outage *OutageLog
 	// Secret (CLUSTER_SECRET), when set, authenticates every envelope
 	// published and received (auth.go): envelopes without a valid tag are
 	// refused and counted (Stats.Unauthenticated), and handshake payloads
@@ -154,6 +159,9 @@ func (c BusConfig) withDefaults() (BusConfig, error) {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Outage == nil {
+		c.Outage = NewOutageLog(c.Logger, "redis", 0)
 	}
 	return c, nil
 }

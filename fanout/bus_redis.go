@@ -37,10 +37,9 @@ type RedisBus struct {
 	pubDone chan struct{} // closed when publishLoop has flushed and returned
 	pub     *publisher    // owned by publishLoop
 
-	targets     sync.Map // Channel → *pubTarget
-	lastPubWarn atomic.Int64
-	dispMu      sync.Mutex                           // cluster mode: handlers run one at a time, whichever connection received
-	routes      atomic.Pointer[map[string]*redisSub] // a copy of subs, read per message without mu
+	targets sync.Map                             // Channel → *pubTarget
+	dispMu  sync.Mutex                           // cluster mode: handlers run one at a time, whichever connection received
+	routes  atomic.Pointer[map[string]*redisSub] // a copy of subs, read per message without mu
 
 	mu        sync.Mutex
 	conns     []*subConn

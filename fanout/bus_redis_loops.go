@@ -74,24 +74,16 @@ func (b *RedisBus) flush(batch []outMsg) {
 	b.stats.droppedTransport.Add(uint64(failed))
 	b.stats.droppedNoReceiver.Add(uint64(unheard))
 	if err != nil {
-		b.publishFailed(failed, err)
+		b.cfg.Outage.Failed("publish", err, "redis", b.addr, "lost", failed)
 		b.reloadState() // a dead or moved shard: learn the new slot map
+	} else {
+		b.cfg.Outage.Succeeded("publish")
 	}
 	for i := range batch {
 		batch[i].t.release()
 		putBuf(batch[i].buf)
 		batch[i] = outMsg{}
 	}
-}
-
-// publishFailed logs lost messages, at most once a second.
-func (b *RedisBus) publishFailed(n int, err error) {
-	now := time.Now().UnixNano()
-	last := b.lastPubWarn.Load()
-	if now-last < int64(time.Second) || !b.lastPubWarn.CompareAndSwap(last, now) {
-		return
-	}
-	b.cfg.Logger.Error("fanout: redis publish failed; messages lost", "redis", b.addr, "lost", n, "err", err)
 }
 
 // sleep waits d unless the bus closes first; it reports whether to go on.

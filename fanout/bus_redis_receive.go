@@ -138,14 +138,16 @@ func (c *subConn) confirm(full string) {
 	b.mu.Unlock()
 	if restored {
 		b.stats.reconnects.Add(1)
-		b.cfg.Logger.Info("fanout: redis subscription restored", "redis", b.addr, "channel", full, "shard", b.shardOf(full))
+		b.cfg.Logger.Debug("fanout: redis subscription restored", "redis", b.addr, "channel", full, "shard", b.shardOf(full))
 	}
 	if came {
+		b.cfg.Outage.Succeeded("subscription")
 		b.probe.poke()
 	}
 }
 
-// lost records a broken subscription and logs it, once per retry.
+// lost records a broken subscription and reports it to the outage log,
+// which logs the outage's start and then a summary at a bounded rate.
 func (c *subConn) lost(err error, retry time.Duration) {
 	b := c.b
 	b.mu.Lock()
@@ -160,8 +162,7 @@ func (c *subConn) lost(err error, retry time.Duration) {
 	b.connected, b.lastErr = false, fmt.Errorf("fanout: redis %s: %w", b.addr, err)
 	b.mu.Unlock()
 	b.reloadState()
-	b.cfg.Logger.Error("fanout: redis unavailable; node runs degraded (local delivery only), retrying",
-		"redis", b.addr, "channel", first, "retry_in", retry, "err", err)
+	b.cfg.Outage.Failed("subscription", err, "redis", b.addr, "channel", first, "retry_in", retry)
 }
 
 // renew replaces the connection with a fresh one that subscribes every

@@ -36,6 +36,10 @@ type RegistryConfig struct {
 	OnChange func(PeerEvent)
 	// Logger receives warnings; nil means slog.Default().
 	Logger *slog.Logger
+	// Outage folds failed heartbeats and listings into a few lines; pass
+	// the bus's (BusConfig.Outage) so a node logs one outage. nil means
+	// one of the registry's own on Logger.
+	Outage *OutageLog
 }
 
 func (c RegistryConfig) withDefaults() RegistryConfig {
@@ -54,6 +58,9 @@ func (c RegistryConfig) withDefaults() RegistryConfig {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Outage == nil {
+		c.Outage = NewOutageLog(c.Logger, "the registry's store", 0)
 	}
 	return c
 }

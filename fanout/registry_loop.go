@@ -32,9 +32,10 @@ func (r *Registry) beat() {
 	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.HeartbeatInterval)
 	defer cancel()
 	if err := r.bus.PutPresence(ctx, r.bus.NodeID(), r.record, r.cfg.TTL); err != nil {
-		r.cfg.Logger.Warn("fanout: heartbeat not stored", "err", err)
+		r.cfg.Outage.Failed("heartbeat", err)
 		return
 	}
+	r.cfg.Outage.Succeeded("heartbeat")
 	r.stored = true
 }
 
@@ -58,9 +59,10 @@ func (r *Registry) poll() {
 	})
 	if err != nil {
 		// Without a listing nothing is known to have died: keep the table.
-		r.cfg.Logger.Warn("fanout: peer listing failed", "err", err)
+		r.cfg.Outage.Failed("peer listing", err)
 		return
 	}
+	r.cfg.Outage.Succeeded("peer listing")
 	r.expire(live)
 	for _, p := range live {
 		r.up(p, "heartbeat")

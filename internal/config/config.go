@@ -79,7 +79,7 @@ type Config struct {
 	DrainTimeout      time.Duration `env:"DRAIN_TIMEOUT" envDefault:"30s" help:"Longest a SIGTERM/SIGINT drain and shutdown may take; sessions still open then are closed and the exit code is 1."`
 	HeartbeatInterval time.Duration `env:"HEARTBEAT_INTERVAL" envDefault:"2s" help:"How often this node refreshes its registry entry in Redis."`
 	HeartbeatTTL      time.Duration `env:"HEARTBEAT_TTL" envDefault:"10s" help:"A node whose heartbeat is older than this is dead to its peers; more than HEARTBEAT_INTERVAL."`
-	OutageLogInterval time.Duration `env:"OUTAGE_LOG_INTERVAL" envDefault:"30s" help:"While the backend is unreachable, how often a line says it still is (one line says when the outage starts, one when it ends); also the least time between two lines about client requests the backend failed, which count those in between."`
+	OutageLogInterval time.Duration `env:"OUTAGE_LOG_INTERVAL" envDefault:"30s" help:"While Redis or the backend is unreachable, how often a line says it still is (one line says when the outage starts, one when it ends); also the least time between two lines about client requests the backend failed, which count those in between."`
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" help:"debug, info, warn or error."`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json" help:"json or text."`

@@ -19,8 +19,8 @@ import (
 
 // TestRedisStartupFaults runs the binary against Redis servers that cannot
 // be used yet (docs/design.md, Interface decisions: Redis at start-up): the node starts degraded,
-// proxies locally, logs an error naming the cause on each retry, and joins
-// once the fault is repaired.
+// proxies locally, logs an error naming the cause when the outage starts and
+// summaries naming it while it lasts, and joins once the fault is repaired.
 func TestRedisStartupFaults(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -52,10 +52,11 @@ func TestRedisStartupFaults(t *testing.T) {
 			env["REDIS_REQUESTS_TIMEOUT"] = "500"
 			env["HEARTBEAT_INTERVAL"] = "200ms"
 			env["HEARTBEAT_TTL"] = "2s"
+			env["OUTAGE_LOG_INTERVAL"] = "300ms"
 			p, base := startNodeProc(t, chat.URL, env)
 			p.waitOutput(&p.Stderr, `Redis is not usable yet.*(`+tt.cause+`)`)
-			retry := regexp.MustCompile(`redis unavailable.*(` + tt.cause + `)`)
-			testkit.WaitUntil(t, procWait, "two retries that name the cause", func() bool {
+			retry := regexp.MustCompile(`redis (still )?unavailable.*(` + tt.cause + `)`)
+			testkit.WaitUntil(t, procWait, "the outage's start and a summary, naming the cause", func() bool {
 				return len(retry.FindAllString(p.Stderr.String(), 3)) >= 2
 			})
 			if h, code := getHealth(base); code != http.StatusOK || h["status"] != "degraded" || h["redis"] != false {

@@ -26,6 +26,7 @@ type Node struct {
 	proxy    *proxy.Server
 	bus      fanout.Bus
 	registry *fanout.Registry
+	outage   *fanout.OutageLog              // the bus's and the registry's failures, logged at a bounded rate
 	cluster  atomic.Pointer[fanout.Cluster] // nil with MIRRORS=off
 	watch    *backendWatch                  // logs backend outages; with the cluster, rebuilds mirrors when the backend returns
 	srv      *http.Server
@@ -62,7 +63,8 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, ln net.
 	if n.proxy, err = newProxy(cfg, logger, n.router.NewSID); err != nil {
 		return nil, err
 	}
-	if n.bus, err = newBus(cfg, logger, hub, n.ops.ObserveRedis); err != nil {
+	n.outage = fanout.NewOutageLog(logger, "redis", cfg.OutageLogInterval)
+	if n.bus, err = newBus(cfg, logger, hub, n.outage, n.ops.ObserveRedis); err != nil {
 		_ = n.proxy.Close()
 		return nil, err
 	}

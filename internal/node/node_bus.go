@@ -13,9 +13,10 @@ import (
 // bus), picks. It never waits for Redis: an unreachable Redis, or one that
 // refuses the credentials or the certificate, does not stop or delay the
 // node; join checks it in the background while the node serves degraded.
+// outage, shared with the registry, logs Redis outages at a bounded rate;
 // onRoundTrip is told the Redis bus's round trips (the metrics histogram).
-func newBus(cfg *config.Config, logger *slog.Logger, hub *fanout.MemoryHub, onRoundTrip func(string, time.Duration)) (fanout.Bus, error) {
-	bc := fanout.BusConfig{NodeID: cfg.ServerID, Logger: logger, Secret: cfg.ClusterSecret, SecretScope: cfg.RedisAdapterKey}
+func newBus(cfg *config.Config, logger *slog.Logger, hub *fanout.MemoryHub, outage *fanout.OutageLog, onRoundTrip func(string, time.Duration)) (fanout.Bus, error) {
+	bc := fanout.BusConfig{NodeID: cfg.ServerID, Logger: logger, Outage: outage, Secret: cfg.ClusterSecret, SecretScope: cfg.RedisAdapterKey}
 	if !cfg.Bus.Redis {
 		if hub == nil {
 			logger.Info("running single-node on the in-memory bus", "why", cfg.Bus.Why)
@@ -43,6 +44,7 @@ func (n *Node) newRegistry() error {
 		TTL:               n.cfg.HeartbeatTTL,
 		OnChange:          n.onPeer,
 		Logger:            n.log,
+		Outage:            n.outage,
 	})
 	if err != nil {
 		return err
