@@ -20,6 +20,7 @@ required=(
 	"proxy/socketio FuzzHeader"         # Socket.IO packets
 	"fanout FuzzDecodeEnvelope"         # bus messages
 	"fanout FuzzDecodeUnit"             # relayed frame units
+	"fanout FuzzParseRecordPayload"     # registry records (address, settings)
 	"sticky FuzzParseSID"               # session tags
 )
 

@@ -18,6 +18,11 @@ type RegistryConfig struct {
 	// Address is this node's advertised address (host:port) that peers use
 	// to forward requests to it; it may be empty.
 	Address string
+	// Settings are announced in the node's record; a peer whose settings
+	// refuse it (another protocol or format) is not a peer, one that
+	// differs otherwise is kept, and either way it is logged and listed by
+	// Mismatches (registry_settings.go).
+	Settings Settings
 	// HeartbeatInterval is how often the node refreshes its record; 0 means 2s.
 	HeartbeatInterval time.Duration
 	// TTL is how long a record outlives its last heartbeat: a node silent
@@ -115,14 +120,18 @@ type PeerEvent struct {
 type Registry struct {
 	bus    Bus
 	cfg    RegistryConfig
-	record []byte // this node's encoded KindHeartbeat envelope
+	record []byte            // this node's encoded KindHeartbeat envelope
+	here   map[string]string // this node's settings, by name (Settings.values)
 
 	announce chan []byte
 	stored   bool                 // a heartbeat was stored since start or the last lapse; loop-owned
 	missing  map[string]time.Time // peers absent from listings, since when; loop-owned
+	reported map[string]string    // per node id, the settings disagreement last logged; loop-owned
 
-	mu    sync.RWMutex
-	peers map[string]Peer
+	mu         sync.RWMutex
+	peers      map[string]Peer
+	refused    map[string]Peer       // live nodes refused as peers: their settings refuse this node
+	mismatches map[string][]Mismatch // per node id (peer or refused), where its settings differ
 
 	startOnce, closeOnce sync.Once
 	done                 chan struct{}
@@ -132,18 +141,22 @@ type Registry struct {
 // NewRegistry prepares a registry for the node that owns bus.
 func NewRegistry(bus Bus, cfg RegistryConfig) (*Registry, error) {
 	cfg = cfg.withDefaults()
-	env := Envelope{Kind: KindHeartbeat, Sender: []byte(bus.NodeID()), Epoch: bus.Epoch(), Payload: []byte(cfg.Address)}
+	cfg.Settings = cfg.Settings.withDefaults()
+	env := Envelope{Kind: KindHeartbeat, Sender: []byte(bus.NodeID()), Epoch: bus.Epoch(), Payload: recordPayload(cfg.Address, cfg.Settings)}
 	record, err := env.Append(nil)
 	if err != nil {
 		return nil, fmt.Errorf("fanout: registry record: %w", err)
 	}
 	return &Registry{
-		bus: bus, cfg: cfg, record: record,
-		announce: make(chan []byte, 64),
-		peers:    make(map[string]Peer),
-		missing:  make(map[string]time.Time),
-		done:     make(chan struct{}),
-		stopped:  make(chan struct{}),
+		bus: bus, cfg: cfg, record: record, here: cfg.Settings.values(),
+		announce:   make(chan []byte, 64),
+		peers:      make(map[string]Peer),
+		refused:    make(map[string]Peer),
+		mismatches: make(map[string][]Mismatch),
+		missing:    make(map[string]time.Time),
+		reported:   make(map[string]string),
+		done:       make(chan struct{}),
+		stopped:    make(chan struct{}),
 	}, nil
 }
 

@@ -43,7 +43,7 @@ func (r *Registry) beat() {
 func (r *Registry) poll() {
 	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.PollInterval+r.cfg.HeartbeatInterval)
 	defer cancel()
-	live := make(map[string]Peer)
+	live := make(map[string]record)
 	var env Envelope
 	self := false
 	err := r.bus.ListPresence(ctx, func(id string, record []byte) {
@@ -55,7 +55,7 @@ func (r *Registry) poll() {
 			r.cfg.Logger.Warn("fanout: ignoring unreadable presence record", "node", id, "err", err)
 			return
 		}
-		live[id] = Peer{ID: id, Epoch: env.Epoch, Address: string(env.Payload)}
+		live[id] = readRecord(&env)
 	})
 	if err != nil {
 		// Without a listing nothing is known to have died: keep the table.
@@ -64,8 +64,9 @@ func (r *Registry) poll() {
 	}
 	r.cfg.Outage.Succeeded("peer listing")
 	r.expire(live)
-	for _, p := range live {
-		r.up(p, "heartbeat")
+	r.forgetRefused(live)
+	for _, rec := range live {
+		r.seen(rec, "heartbeat")
 	}
 	if !self && r.stored {
 		r.lapsed()
@@ -76,7 +77,7 @@ func (r *Registry) poll() {
 // for a HeartbeatInterval. A record expires only after TTL, so absence
 // normally means death; but a Redis restarted without its data lists no
 // one until each node beats again, and that must not drop every mirror.
-func (r *Registry) expire(live map[string]Peer) {
+func (r *Registry) expire(live map[string]record) {
 	now := time.Now()
 	for id, p := range r.snapshot() {
 		if _, ok := live[id]; ok {
@@ -123,14 +124,15 @@ func (r *Registry) announced(msg []byte) {
 	if env.Decode(msg) != nil {
 		return
 	}
-	p := Peer{ID: string(env.Sender), Epoch: env.Epoch, Address: string(env.Payload)}
+	rec := readRecord(&env)
 	switch env.Kind {
 	case KindHeartbeat:
-		r.up(p, "announced")
+		r.seen(rec, "announced")
 	case KindLeave:
-		if old, ok := r.Peer(p.ID); ok && old.Epoch == p.Epoch {
+		if old, ok := r.Peer(rec.peer.ID); ok && old.Epoch == rec.peer.Epoch {
 			r.down(old, "left")
 		}
+		r.forget(rec.peer.ID)
 	}
 }
 
@@ -156,6 +158,10 @@ func (r *Registry) down(p Peer, reason string) {
 	delete(r.missing, p.ID)
 	r.mu.Lock()
 	delete(r.peers, p.ID)
+	if _, refused := r.refused[p.ID]; !refused {
+		delete(r.mismatches, p.ID)
+		delete(r.reported, p.ID)
+	}
 	r.mu.Unlock()
 	r.cfg.OnChange(PeerEvent{Kind: PeerDown, Peer: p, Reason: reason})
 }

@@ -78,6 +78,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, ln net.
 	n.ops.Attach(ops.Parts{
 		Proxy: n.proxy, Bus: n.bus, Router: n.router,
 		Cluster: n.ClusterStats, LivePeers: n.LivePeers, ListenerDrops: n.listenerDrops,
+		PeerMismatches: n.registry.Mismatches,
 	})
 	n.srv = &http.Server{
 		Handler:           n.unfinished.served(n.routes()),

@@ -39,7 +39,11 @@ func newBus(cfg *config.Config, logger *slog.Logger, hub *fanout.MemoryHub, outa
 // peers arriving and dying; join starts it.
 func (n *Node) newRegistry() error {
 	reg, err := fanout.NewRegistry(n.bus, fanout.RegistryConfig{
-		Address:           n.advertised,
+		Address: n.advertised,
+		Settings: fanout.Settings{
+			Protocol: n.cfg.Protocol, MirrorEvents: n.cfg.MirrorEvents,
+			LocalEvents: n.cfg.LocalEvents, EventField: n.cfg.EventField,
+		},
 		HeartbeatInterval: n.cfg.HeartbeatInterval,
 		TTL:               n.cfg.HeartbeatTTL,
 		OnChange:          n.onPeer,

@@ -32,6 +32,10 @@ type HealthReport struct {
 	Peers       int    `json:"peers"`       // live peers in the registry
 	Backend     bool   `json:"backend"`     // BACKEND_URL accepts connections
 	ServerID    string `json:"serverId"`
+	// PeerMismatches lists, per live node of the cluster, each setting on
+	// which it disagrees with this node ([] when none); refused ones are
+	// not peers.
+	PeerMismatches []fanout.Mismatch `json:"peerMismatches"`
 }
 
 // Health looks at the node now; the backend probe's answer is cached.
@@ -45,6 +49,8 @@ func (o *Ops) Health() HealthReport {
 		Peers:       len(o.parts.LivePeers()),
 		Backend:     o.backend.reachable(),
 		ServerID:    o.cfg.ServerID,
+
+		PeerMismatches: o.parts.PeerMismatches(),
 	}
 	cs, mirrors := o.parts.Cluster()
 	if mirrors {

@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sidecast/sidecast/fanout"
 )
 
 // Descriptions of the metrics nodeCollector reads at scrape time.
@@ -56,6 +58,8 @@ var (
 		"Identical frames a session got from its home backend and a mirror within ECHO_WINDOW, by event name: candidates for LOCAL_EVENTS.", []string{"event"}, nil)
 	descForwards = prometheus.NewDesc("sidecast_forwards_total",
 		"Requests for sessions of other nodes, by outcome.", []string{"result"}, nil)
+	descMismatch = prometheus.NewDesc("sidecast_peer_config_mismatch",
+		"Live nodes of this cluster (same REDIS_ADAPTER_KEY) whose setting differs from this node's, by setting: protocol, bus_format and mirror_format refuse the node as a peer; mirror_events, local_events and event_field keep it.", []string{"setting"}, nil)
 )
 
 var allDescs = []*prometheus.Desc{
@@ -63,6 +67,7 @@ var allDescs = []*prometheus.Desc{
 	descHomes, descPeers, descFrames, descBytes, descFramesDropped, descBusPublished,
 	descBusReceived, descBusLost, descBusReconnects, descSelfChecks, descRedisUp,
 	descBackendUp, descDraining, descDrained, descBarrier, descRepair, descEcho, descForwards,
+	descMismatch,
 }
 
 // nodeCollector turns the node's Stats snapshots into metrics on each
@@ -91,6 +96,19 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(ch, descForwards, rs.Refused, "refused")
 	counter(ch, descForwards, rs.OwnerGone, "owner_gone")
 	counter(ch, descForwards, rs.HopUnknown, "hop_unknown")
+	c.collectMismatches(ch)
+}
+
+// collectMismatches exports every setting, 0 when all peers agree, so an
+// alert on the series never misses it for want of a sample.
+func (c *nodeCollector) collectMismatches(ch chan<- prometheus.Metric) {
+	n := make(map[string]int, len(fanout.SettingNames))
+	for _, m := range c.o.parts.PeerMismatches() {
+		n[m.Setting]++
+	}
+	for _, s := range fanout.SettingNames {
+		gauge(ch, descMismatch, float64(n[s]), s)
+	}
 }
 
 func (c *nodeCollector) collectProxy(ch chan<- prometheus.Metric) {

@@ -23,6 +23,9 @@ type Parts struct {
 	Cluster func() (fanout.ClusterStats, bool)
 	// LivePeers lists the peers the registry sees alive now.
 	LivePeers func() []fanout.Peer
+	// PeerMismatches lists where live nodes' settings differ from this
+	// node's (fanout.Registry.Mismatches).
+	PeerMismatches func() []fanout.Mismatch
 	// ListenerDrops counts connections the client listener closed before
 	// a session existed: an unfinished request, and (with
 	// MAX_CONNECTIONS_PER_IP) refused per-IP connections.
