@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestMain routes go-redis's own logging away from stderr and, after the
@@ -21,23 +23,10 @@ func TestMain(m *testing.M) {
 	base := runtime.NumGoroutine()
 	code := m.Run()
 	if code == 0 && !fuzzing {
-		if err := noLeakedGoroutines(base); err != nil {
+		if err := testkit.NoLeakedGoroutines(base, 10*time.Second); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = 1
 		}
 	}
 	os.Exit(code)
-}
-
-func noLeakedGoroutines(base int) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > base {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			n := runtime.Stack(buf, true)
-			return fmt.Errorf("goroutines leaked: %d running, %d at start\n%s", runtime.NumGoroutine(), base, buf[:n])
-		}
-		time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
-	}
-	return nil
 }

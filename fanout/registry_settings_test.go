@@ -1,7 +1,6 @@
 package fanout
 
 import (
-	"context"
 	"net/url"
 	"reflect"
 	"testing"
@@ -108,8 +107,8 @@ func TestRegistrySettings(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(n.name+"/"+tt.name, func(t *testing.T) {
 				var logA, logB eventLog
-				ra := startRegistrySettings(t, n.bus(t, fastConfig("node-a")), base, &logA)
-				rb := startRegistrySettings(t, n.bus(t, fastConfig("node-b")), tt.b(base), &logB)
+				ra := startRegistryWith(t, n.bus(t, fastConfig("node-a")), RegistryConfig{Settings: base}, &logA)
+				rb := startRegistryWith(t, n.bus(t, fastConfig("node-b")), RegistryConfig{Settings: tt.b(base)}, &logB)
 				// Either outcome of b's first record: a peer, or a listed
 				// disagreement (which a refused node never turns into a peer).
 				testkit.WaitUntil(t, 5*time.Second, "a to see b's record", func() bool {
@@ -138,22 +137,4 @@ func TestRegistrySettings(t *testing.T) {
 			})
 		}
 	}
-}
-
-func startRegistrySettings(t *testing.T, b Bus, s Settings, log *eventLog) *Registry {
-	t.Helper()
-	r, err := NewRegistry(b, RegistryConfig{
-		Settings: s, HeartbeatInterval: testBeat, TTL: testTTL, PollInterval: testPoll,
-		OnChange: log.add, Logger: testLogger(nil),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := r.Start(ctx); err != nil {
-		t.Fatalf("start registry: %v", err)
-	}
-	t.Cleanup(func() { _ = r.Close() })
-	return r
 }

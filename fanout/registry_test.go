@@ -47,10 +47,15 @@ func (l *eventLog) find(kind PeerEventKind, id string) (PeerEvent, time.Time, bo
 
 func startRegistry(t *testing.T, b Bus, addr string, log *eventLog) *Registry {
 	t.Helper()
-	r, err := NewRegistry(b, RegistryConfig{
-		Address: addr, HeartbeatInterval: testBeat, TTL: testTTL, PollInterval: testPoll,
-		OnChange: log.add, Logger: testLogger(nil),
-	})
+	return startRegistryWith(t, b, RegistryConfig{Address: addr}, log)
+}
+
+// startRegistryWith starts a registry of cfg with the tests' short timings.
+func startRegistryWith(t *testing.T, b Bus, cfg RegistryConfig, log *eventLog) *Registry {
+	t.Helper()
+	cfg.HeartbeatInterval, cfg.TTL, cfg.PollInterval = testBeat, testTTL, testPoll
+	cfg.OnChange, cfg.Logger = log.add, testLogger(nil)
+	r, err := NewRegistry(b, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -141,6 +141,15 @@ func TestPeerSettingsMismatch(t *testing.T) {
 	}
 }
 
+// awaitHealth polls each node's health until cond holds for its
+// mismatches and peer count.
+func awaitHealth(t *testing.T, what string, cond func(got []mismatch, peers float64) bool, nodes ...*pairNode) {
+	t.Helper()
+	for _, n := range nodes {
+		testkit.WaitUntil(t, procWait, n.id+": "+what, func() bool { return cond(healthMismatches(t, n)) })
+	}
+}
+
 // settingEnv names the variable behind each reported setting.
 var settingEnv = map[string]string{
 	"protocol": "PROTOCOL", "mirror_events": "MIRROR_EVENTS", "local_events": "LOCAL_EVENTS", "event_field": "EVENT_FIELD",
@@ -165,12 +174,9 @@ func TestRollingMirrorEventsChange(t *testing.T) {
 	portB, _ := strconv.Atoi(b.base[len("http://127.0.0.1:"):])
 	b.p.Stop()
 	b = clusterNode(t, "node-b", s.URL(), chatB, portB, newEnv)
-	for _, n := range []*pairNode{a, b} {
-		testkit.WaitUntil(t, procWait, n.id+" to report the MIRROR_EVENTS mismatch and keep its peer", func() bool {
-			got, peers := healthMismatches(t, n)
-			return len(got) == 1 && got[0].Setting == "mirror_events" && !got[0].Refused && peers == 1
-		})
-	}
+	awaitHealth(t, "the MIRROR_EVENTS mismatch reported and the peer kept", func(got []mismatch, peers float64) bool {
+		return len(got) == 1 && got[0].Setting == "mirror_events" && !got[0].Refused && peers == 1
+	}, a, b)
 	carol := joinRoom(t, b.base, "carol", "r")
 	t.Logf("during the change: a→b %s, b→a %s",
 		crossNodeSay(t, alice, carol, "r", "a to b, settings differ"), crossNodeSay(t, carol, alice, "r", "b to a, settings differ"))
@@ -178,11 +184,8 @@ func TestRollingMirrorEventsChange(t *testing.T) {
 	portA, _ := strconv.Atoi(a.base[len("http://127.0.0.1:"):])
 	a.p.Stop()
 	a = clusterNode(t, "node-a", s.URL(), chatA, portA, newEnv)
+	awaitHealth(t, "agreement again", func(got []mismatch, peers float64) bool { return len(got) == 0 && peers == 1 }, a, b)
 	for _, n := range []*pairNode{a, b} {
-		testkit.WaitUntil(t, procWait, n.id+" to agree again", func() bool {
-			got, peers := healthMismatches(t, n)
-			return len(got) == 0 && peers == 1
-		})
 		if v := sample(t, scrape(t, n.ops), `sidecast_peer_config_mismatch{setting="mirror_events"}`); v != 0 {
 			t.Fatalf("%s still counts %v mismatching peers", n.id, v)
 		}

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"runtime"
@@ -55,21 +54,7 @@ func TestStartDoesNotWaitForRedis(t *testing.T) {
 	if err := n.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := noLeakedGoroutines(base); err != nil {
+	if err := testkit.NoLeakedGoroutines(base, 10*time.Second); err != nil {
 		t.Fatalf("%v\nnode logs:\n%s", err, logs.String())
 	}
-}
-
-// noLeakedGoroutines polls until no more goroutines run than at base.
-func noLeakedGoroutines(base int) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > base {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			n := runtime.Stack(buf, true)
-			return fmt.Errorf("goroutines leaked: %d running, %d at start\n%s", runtime.NumGoroutine(), base, buf[:n])
-		}
-		time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
-	}
-	return nil
 }
