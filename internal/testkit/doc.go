@@ -1,5 +1,6 @@
 // Package testkit holds the helpers that tests of several packages share:
-// free ports and loopback listeners, polling a condition with a deadline,
+// free ports and loopback listeners, polling a condition with a deadline
+// (and for every goroutine started to have ended),
 // waiting for a port, building the sidecast binary and running it (or any
 // other process) with its output captured. It is imported by tests and by
 // the other test-support packages (internal/redistest, internal/siotest,
