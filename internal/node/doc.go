@@ -24,13 +24,13 @@
 // mirrors, each waiting for Redis at most REDIS_REQUESTS_TIMEOUT, so the
 // client port serves at once whatever Redis does (on the in-memory bus it
 // runs inside Start, which never waits). Shutdown stops serveLoop and waits
-// for it, ends joinLoop's waits and waits for it, then closes the cluster, every session (1001), the registry and
-// the bus, each of which stops and waits for its own goroutines.
-// backendWatch.loop starts after the cluster and is stopped and waited for
-// by closeCluster: it logs a backend outage when it starts, every
-// OUTAGE_LOG_INTERVAL while it lasts and when it ends, and when the backend
-// returns it asks the peers for snapshots, so mirrors lost with it are
-// rebuilt.
+// for it, ends joinLoop's waits and waits for it, then closes the cluster,
+// every session (1001), the registry and the bus, each of which stops and
+// waits for its own goroutines. backendWatch.loop starts after the cluster
+// and is stopped and waited for by closeCluster: it logs a backend outage
+// when it starts, every OUTAGE_LOG_INTERVAL while it lasts and when it
+// ends, and when the backend returns it asks the peers for snapshots, so
+// mirrors lost with it are rebuilt.
 //
 // node imports internal/config, internal/ops and the core packages; only
 // the command line (the root package) and internal/demo import it.

@@ -47,9 +47,9 @@ type Node struct {
 
 // Start builds and starts a node serving on ln; it never waits for Redis
 // (node_bus.go, joinLoop), and ctx ending stops the background join's
-// waits, not the node. hub, when not nil, is
-// the in-memory hub shared by the nodes of one process (the demo); nil
-// means a hub of its own, or Redis when the configuration says so.
+// waits, not the node. hub, when not nil, is the in-memory hub shared by
+// the nodes of one process (the demo); nil means a hub of its own, or
+// Redis when the configuration says so.
 func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, ln net.Listener, hub *fanout.MemoryHub) (*Node, error) {
 	if cfg.MaxConnsPerIP > 0 {
 		ln = limitPerIP(ln, cfg.MaxConnsPerIP, cfg.Trusted)

@@ -12,7 +12,8 @@ import (
 // newBus builds the bus that docs/design.md, Interface decisions (which
 // bus), picks. It never waits for Redis: an unreachable Redis, or one that
 // refuses the credentials or the certificate, does not stop or delay the
-// node; join checks it in the background while the node serves degraded.
+// node; joinLoop checks it in the background while the node serves
+// degraded.
 // outage, shared with the registry, logs Redis outages at a bounded rate;
 // onRoundTrip is told the Redis bus's round trips (the metrics histogram).
 func newBus(cfg *config.Config, logger *slog.Logger, hub *fanout.MemoryHub, outage *fanout.OutageLog, onRoundTrip func(string, time.Duration)) (fanout.Bus, error) {
@@ -35,8 +36,8 @@ func newBus(cfg *config.Config, logger *slog.Logger, hub *fanout.MemoryHub, outa
 	return bus, nil
 }
 
-// newRegistry prepares the registry that registers the node and logs
-// peers arriving and dying; join starts it.
+// newRegistry prepares the registry that registers the node, announces its
+// settings and logs peers arriving and dying; joinLoop starts it.
 func (n *Node) newRegistry() error {
 	reg, err := fanout.NewRegistry(n.bus, fanout.RegistryConfig{
 		Address: n.advertised,
