@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -112,7 +114,10 @@ func (w *clusterWorld) Oracle() bool            { return false }
 func (w *clusterWorld) ClientURL(k int) string  { return w.nodes[k].url }
 func (w *clusterWorld) BackendURL(k int) string { return w.backends[k] }
 
-// StartLate starts node k and waits until it answers its health path.
+// StartLate starts node k and waits until it answers its health path and
+// every running node sees the others as peers: a node serves before it
+// has joined the cluster (it never waits for Redis), and a scenario that
+// pauses or kills a node at once needs the cluster joined first.
 func (w *clusterWorld) StartLate(k int) error {
 	n := w.nodes[k]
 	logf, err := os.Create(filepath.Join(w.logDir, n.id+".log"))
@@ -131,7 +136,57 @@ func (w *clusterWorld) StartLate(k int) error {
 	if err := testkit.WaitHTTP(n.url+"/health", 20*time.Second, n.exited); err != nil {
 		return fmt.Errorf("%s: %s not healthy: %w (log %s)", w.name, n.id, err, logf.Name())
 	}
+	if err := w.awaitJoined(20 * time.Second); err != nil {
+		return fmt.Errorf("%s: %s: %w (log %s)", w.name, n.id, err, logf.Name())
+	}
 	return nil
+}
+
+// awaitJoined polls the health of every running node (started, not
+// exited, not paused) until each counts the others among its peers (a
+// killed node may still count until its record expires).
+func (w *clusterWorld) awaitJoined(within time.Duration) error {
+	var running []*diffNode
+	for _, n := range w.nodes {
+		if n.started && !n.paused && !isClosed(n.exited) {
+			running = append(running, n)
+		}
+	}
+	deadline := time.Now().Add(within)
+	for _, n := range running {
+		for peersOf(n.url) < len(running)-1 {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s sees %d peers after %v, want %d", n.id, peersOf(n.url), within, len(running)-1)
+			}
+			time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
+		}
+	}
+	return nil
+}
+
+// peersOf reads the peer count from a node's health, -1 when unreadable.
+func peersOf(base string) int {
+	resp, err := http.Get(base + "/health")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	var h struct {
+		Peers int `json:"peers"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&h) != nil {
+		return -1
+	}
+	return h.Peers
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 func (w *clusterWorld) startInProcess(n *diffNode, logf *os.File) error {
