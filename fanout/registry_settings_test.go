@@ -1,6 +1,7 @@
 package fanout
 
 import (
+	"context"
 	"net/url"
 	"reflect"
 	"testing"
@@ -136,5 +137,30 @@ func TestRegistrySettings(t *testing.T) {
 				})
 			})
 		}
+	}
+}
+
+// TestRegistryAcceptsEarlierBuild: a record of a build before settings
+// were announced (the payload is the address alone) still makes a peer,
+// with its address intact and no disagreement listed.
+func TestRegistryAcceptsEarlierBuild(t *testing.T) {
+	n := &network{name: "memory", hub: NewMemoryHub()}
+	var log eventLog
+	ra := startRegistryWith(t, n.bus(t, fastConfig("node-a")), RegistryConfig{Settings: Settings{Protocol: "websocket"}}, &log)
+	old := n.bus(t, fastConfig("old-node"))
+	env := Envelope{Kind: KindHeartbeat, Sender: []byte("old-node"), Epoch: old.Epoch(), Payload: []byte("http://10.0.0.9:3000")}
+	rec, err := env.Append(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.PutPresence(context.Background(), "old-node", rec, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WaitUntil(t, 5*time.Second, "the earlier build to be a peer", func() bool { return len(ra.Peers()) == 1 })
+	if p := ra.Peers()[0]; p.ID != "old-node" || p.Address != "http://10.0.0.9:3000" {
+		t.Fatalf("peer %+v", p)
+	}
+	if ms := ra.Mismatches(); len(ms) != 0 {
+		t.Fatalf("an earlier build's unknown settings listed as %+v", ms)
 	}
 }
