@@ -158,10 +158,8 @@ func (r *Registry) down(p Peer, reason string) {
 	delete(r.missing, p.ID)
 	r.mu.Lock()
 	delete(r.peers, p.ID)
-	if _, refused := r.refused[p.ID]; !refused {
-		delete(r.mismatches, p.ID)
-		delete(r.reported, p.ID)
-	}
+	delete(r.mismatches, p.ID)
+	delete(r.reported, p.ID)
 	r.mu.Unlock()
 	r.cfg.OnChange(PeerEvent{Kind: PeerDown, Peer: p, Reason: reason})
 }

@@ -28,10 +28,11 @@ func (r *Registry) seen(rec record, reason string) {
 	if rec.values != nil {
 		ms = compare(rec.peer.ID, r.here, rec.values)
 	}
-	r.report(rec, ms)
+	// Reported last: a restart's down forgets the report of the old boot.
+	defer r.report(rec, ms)
 	if len(ms) > 0 && ms[0].Refused {
 		r.mu.Lock()
-		r.refused[rec.peer.ID] = rec.peer // first: down keeps the report of a refused node
+		r.refused[rec.peer.ID] = rec.peer
 		r.mu.Unlock()
 		if old, ok := r.Peer(rec.peer.ID); ok {
 			r.down(old, "refused") // restarted with settings that refuse this node
