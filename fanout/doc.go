@@ -108,6 +108,10 @@
 // the mode (ErrNotCluster, ErrIsCluster). A failed check does not stop the node:
 // the bus keeps retrying and the node runs degraded until Redis answers.
 // RouteRedisLogs sends go-redis's own log lines to slog at debug level.
+// The bus's subscription and publisher and the registry's heartbeat and
+// listing report their failures and successes to one OutageLog per node
+// (outage.go), which logs an outage's start, a summary at a bounded rate
+// and its end, instead of a line per retry.
 //
 // # Registry
 //
@@ -120,6 +124,14 @@
 // A node that finds its own record gone (an outage longer than the TTL, or a
 // Redis that lost its data) registers again and reports SelfLapsed: its
 // peers took it for dead, and what they dropped must be rebuilt.
+//
+// The record's payload also carries the node's Settings after the address,
+// as a URL fragment that earlier builds ignore (registry_settings.go). A
+// node whose protocol, envelope format or MirrorFormat differs is refused:
+// it never enters the peer table, so nothing is mirrored to, forwarded to
+// or waited for from it; one whose events or event field differ is a peer.
+// Either way the registry logs the disagreement once and lists it
+// (Mismatches, registry_refuse.go).
 //
 // # Mirror sessions
 //

@@ -11,7 +11,8 @@
 // The node builds an Ops with New before its bus (the bus reports Redis
 // round trips to ObserveRedis), then hands over its running parts with
 // Attach (the proxy, the bus, the sticky router and the cluster's and
-// registry's views). Every handler reads those parts when a request comes;
+// registry's views, among them the peers whose settings disagree, which
+// HEALTH_PATH lists and sidecast_peer_config_mismatch counts). Every handler reads those parts when a request comes;
 // Ops keeps only the drain state, the probe's cache and the histogram.
 //
 // # Goroutines
