@@ -44,8 +44,10 @@ func TestRedisOutageLogsAtBoundedRate(t *testing.T) {
 	starts := strings.Count(during, "level=ERROR msg=\"fanout: redis unavailable")
 	summaries := strings.Count(during, "msg=\"fanout: redis still unavailable")
 	ends := strings.Count(after, "msg=\"fanout: redis available again")
-	t.Logf("%d WARN/ERROR lines in %s of outage (%d start, %d summaries), %d end line", len(loud), window, starts, summaries, ends)
-	maxLoud := 1 + int(window/interval) + 1 // the start, a summary per interval, one of slack for the timing
+	t.Logf("%d WARN/ERROR lines in %s of outage (%d start, %d summaries), %d end line:\n%s", len(loud), window, starts, summaries, ends, strings.Join(loud, "\n"))
+	// The start, a summary per interval, and two of slack: for the timing,
+	// and for a one-off line of another part (a refused announcement).
+	maxLoud := 1 + int(window/interval) + 2
 	if len(loud) > maxLoud || starts != 1 || summaries < int(window/interval)-2 || ends != 1 {
 		t.Fatalf("want 1 start line, about %d summaries, at most %d WARN/ERROR lines and 1 end line; got:\n%s\nafter:\n%s",
 			int(window/interval), maxLoud, strings.Join(loud, "\n"), after[len(during):])
