@@ -131,7 +131,7 @@
 // it never enters the peer table, so nothing is mirrored to, forwarded to
 // or waited for from it; one whose events or event field differ is a peer.
 // Either way the registry logs the disagreement once and lists it
-// (Mismatches, registry_refuse.go).
+// (Mismatches, registry_mismatch.go).
 //
 // # Mirror sessions
 //

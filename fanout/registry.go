@@ -65,7 +65,7 @@ func (c RegistryConfig) withDefaults() RegistryConfig {
 		c.Logger = slog.Default()
 	}
 	if c.Outage == nil {
-		c.Outage = NewOutageLog(c.Logger, "the registry's store", 0)
+		c.Outage = NewOutageLog(c.Logger, "registry store", 0)
 	}
 	return c
 }

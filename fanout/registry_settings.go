@@ -49,9 +49,9 @@ var refusing = map[string]bool{SettingProtocol: true, SettingBusFormat: true, Se
 type Mismatch struct {
 	Peer    string `json:"peer"`
 	Setting string `json:"setting"`
-	Here    string `json:"here"`  // this node's value
-	There   string `json:"there"` // the peer's value
-	Refused bool   `json:"refused"`
+	Here    string `json:"here"`    // this node's value
+	There   string `json:"there"`   // the peer's value
+	Refused bool   `json:"refused"` // the node is refused as a peer: a setting that refuses differs
 }
 
 func (s Settings) withDefaults() Settings {
