@@ -67,6 +67,7 @@ type subConn struct {
 	ps     *redis.PubSub // replaced only by its own receiveLoop (renew), under b.mu: the loop reads it without
 	up     bool          // guarded by b.mu: every channel of it confirmed
 	everUp bool          // guarded by b.mu
+	first  []string      // channels receiveLoop subscribes when it starts; set before
 }
 
 type outMsg struct {
@@ -106,8 +107,9 @@ func NewRedisBus(cfg BusConfig, rc RedisConfig) (*RedisBus, error) {
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.init(cfg, b.Publish)
 	own := b.keys.channel(b.own)
-	c := &subConn{b: b, ps: b.mode.newPubSub(b.ctx, b.client)} // connects lazily, in receiveLoop
-	_ = b.mode.subscribe(b.ctx, c.ps, own)                     // a failure is retried by receiveLoop
+	// Connects and subscribes in receiveLoop: a Redis that accepts the
+	// connection and answers nothing must not hold the constructor.
+	c := &subConn{b: b, ps: b.mode.newPubSub(b.ctx, b.client), first: []string{own}}
 	b.addSub(own, newRedisSub(b.own, c))
 	b.conns = append(b.conns, c)
 	b.start(c.receiveLoop)

@@ -20,6 +20,9 @@ var errSlotMoved = errors.New("the server ended the sharded subscription: its sl
 // loop reloads the slot map and renews the subscription itself.
 func (c *subConn) receiveLoop() {
 	b := c.b
+	if len(c.first) > 0 {
+		_ = b.mode.subscribe(b.ctx, c.ps, c.first...) // recorded even when it fails: retried below
+	}
 	wait := b.cfg.ReconnectMin
 	pinged := false
 	for !b.closed() {
