@@ -22,7 +22,8 @@ type pairNode struct {
 
 // startPair runs two sidecast binaries (node-a, node-b), each in front of
 // its own example backend, over the Redis at redisURL, and waits until each
-// sees the other. extra is added to both environments.
+// sees the other and reports Redis healthy (a node serves before its bus
+// has passed its first self-check). extra is added to both environments.
 func startPair(t *testing.T, redisURL string, extra map[string]string) [2]*pairNode {
 	t.Helper()
 	return startPairWith(t, redisURL, [2]string{startChat(t).URL, startChat(t).URL}, extra)
@@ -48,6 +49,12 @@ func startPairWith(t *testing.T, redisURL string, backends [2]string, extra map[
 	a, b := nodes[0], nodes[1]
 	a.p.waitOutput(&a.p.Stderr, `msg="peer up" node=node-a peer=node-b`)
 	b.p.waitOutput(&b.p.Stderr, `msg="peer up" node=node-b peer=node-a`)
+	for _, n := range nodes {
+		testkit.WaitUntil(t, procWait, n.id+" to report Redis healthy", func() bool {
+			h, _ := getHealth(n.base)
+			return h["status"] == "ok" && h["redis"] == true
+		})
+	}
 	return nodes
 }
 
