@@ -7,6 +7,7 @@ import (
 
 	"github.com/sidecast/sidecast/fanout"
 	"github.com/sidecast/sidecast/internal/config"
+	"github.com/sidecast/sidecast/internal/eventlist"
 )
 
 // newBus builds the bus that docs/design.md, Interface decisions (which
@@ -40,11 +41,8 @@ func newBus(cfg *config.Config, logger *slog.Logger, hub *fanout.MemoryHub, outa
 // settings and logs peers arriving and dying; joinLoop starts it.
 func (n *Node) newRegistry() error {
 	reg, err := fanout.NewRegistry(n.bus, fanout.RegistryConfig{
-		Address: n.advertised,
-		Settings: fanout.Settings{
-			Protocol: n.cfg.Protocol, MirrorEvents: n.cfg.MirrorEvents,
-			LocalEvents: n.cfg.LocalEvents, EventField: n.cfg.EventField,
-		},
+		Address:           n.advertised,
+		Settings:          announcedSettings(n.cfg),
 		HeartbeatInterval: n.cfg.HeartbeatInterval,
 		TTL:               n.cfg.HeartbeatTTL,
 		OnChange:          n.onPeer,
@@ -56,6 +54,20 @@ func (n *Node) newRegistry() error {
 	}
 	n.registry = reg
 	return nil
+}
+
+// announcedSettings are the settings peers compare with theirs; event
+// lists are written in their own syntax, so each entry reads unambiguously.
+func announcedSettings(cfg *config.Config) fanout.Settings {
+	mirror := make([]string, len(cfg.MirrorEvents))
+	for i, name := range cfg.MirrorEvents {
+		mirror[i] = eventlist.Quote(name)
+	}
+	local := make([]string, len(cfg.LocalMatches))
+	for i, m := range cfg.LocalMatches {
+		local[i] = m.String()
+	}
+	return fanout.Settings{Protocol: cfg.Protocol, MirrorEvents: mirror, LocalEvents: local, EventField: cfg.EventField}
 }
 
 // startJoin joins the cluster: at once on the in-memory bus, whose

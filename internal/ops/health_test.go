@@ -6,22 +6,24 @@ import "testing"
 // from the status, so body and code never disagree.
 func TestStatusRule(t *testing.T) {
 	tests := []struct {
-		draining, backendUp, redisDown bool
-		status                         string
-		ready                          bool
+		draining, backendUp, syncing, redisDown bool
+		status                                  string
+		ready                                   bool
 	}{
-		{false, true, false, StatusOK, true},
-		{false, true, true, StatusDegraded, true},
-		{false, false, false, StatusBackendDown, false},
-		{false, false, true, StatusBackendDown, false},
-		{true, true, false, StatusDraining, false},
-		{true, false, true, StatusDraining, false},
+		{false, true, false, false, StatusOK, true},
+		{false, true, false, true, StatusDegraded, true},
+		{false, true, true, false, StatusSyncing, false},
+		{false, true, true, true, StatusSyncing, false},
+		{false, false, false, false, StatusBackendDown, false},
+		{false, false, true, true, StatusBackendDown, false},
+		{true, true, false, false, StatusDraining, false},
+		{true, false, true, true, StatusDraining, false},
 	}
 	for _, tt := range tests {
-		got := statusOf(tt.draining, tt.backendUp, tt.redisDown)
-		if got != tt.status || (HealthReport{Status: got}).ready() != tt.ready {
-			t.Errorf("draining=%v backendUp=%v redisDown=%v: %s (ready %v), want %s (ready %v)",
-				tt.draining, tt.backendUp, tt.redisDown, got, HealthReport{Status: got}.ready(), tt.status, tt.ready)
+		got := statusOf(tt.draining, tt.backendUp, tt.syncing, tt.redisDown)
+		if ready := (HealthReport{Status: got}).ready(); got != tt.status || ready != tt.ready {
+			t.Errorf("draining=%v backendUp=%v syncing=%v redisDown=%v: %s (ready %v), want %s (ready %v)",
+				tt.draining, tt.backendUp, tt.syncing, tt.redisDown, got, ready, tt.status, tt.ready)
 		}
 	}
 }
