@@ -123,8 +123,13 @@ func (s *session) onReadError(l *wsLeg, err error) {
 	}
 }
 
+// onProtocolError counts the error only while the session is live: once it
+// is finishing for another reason (a slow client closed with 1008), what its
+// legs read on the way out is a consequence, and counting it too would give
+// one session two drop reasons.
 func (s *session) onProtocolError(l *wsLeg, perr *wsframe.Error) {
 	switch {
+	case s.done.Load():
 	case perr.Code == ws.StatusMessageTooBig:
 		s.srv.stats.tooLarge.Add(1)
 	case l.side == clientSide:
