@@ -241,7 +241,7 @@ func (h *homeSession) releaseInLocked() {
 				"seq", h.seq, "waiting", len(h.waiting), "closed", h.closed)
 			continue // the barrier, if any, holds it
 		}
-		if hu.wait.on && !h.closed {
+		if hu.wait.on && !h.closed && h.expectsAnswer(&hu.wait) {
 			h.startAwaitLocked(hu.wait)
 		}
 		if err := decodeUnit(hu.enc, &h.scratch); err == nil {

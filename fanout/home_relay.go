@@ -38,22 +38,33 @@ func (h *homeSession) awaitDoneLocked(flush bool) {
 	h.releaseOutLocked(flush)
 }
 
+// expectsAnswer reports whether the home backend is known to answer the
+// membership packet w: a CONNECT always is, an event when the client asked
+// for an ack or MIRROR_EVENT_REPLY names the answer. Relayed frames wait for
+// an answer only then. Many servers answer a join with nothing, and any
+// other frame of theirs proves nothing about the join (docs/mirrors.md, The
+// barrier): for such a packet the barrier — the peers wrote it and their
+// backends had MirrorSettle to apply it — is the whole wait.
+func (h *homeSession) expectsAnswer(w *awaitReply) bool {
+	switch w.kind {
+	case unitConnect:
+		return true
+	case unitDisconnect:
+		return false
+	}
+	return w.ackID != socketio.NoID || len(h.c.ev.reply) > 0
+}
+
 // answers reports whether a home backend unit answers the awaited packet.
 func (h *homeSession) answers(info *unitInfo) bool {
 	w := &h.await
-	switch w.kind {
-	case unitConnect:
+	if w.kind == unitConnect {
 		return (info.kind == unitConnect || info.kind == unitConnectError) && string(info.ns) == w.ns
-	case unitDisconnect:
-		return true
 	}
 	if w.ackID != socketio.NoID && info.kind == unitAck && info.ackID == w.ackID && string(info.ns) == w.ns {
 		return true
 	}
-	if len(h.c.ev.reply) > 0 {
-		return info.kind == unitEvent && h.c.ev.reply[string(info.event)]
-	}
-	return true
+	return info.kind == unitEvent && h.c.ev.reply[string(info.event)]
 }
 
 // FromBackend implements proxy.ClusterSession.
