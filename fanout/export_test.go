@@ -9,3 +9,40 @@ func (r *Registry) crash() {
 		<-r.stopped
 	})
 }
+
+// heldOutFrames counts the relayed frames held for this node's sessions.
+func (c *Cluster) heldOutFrames() int {
+	c.mu.Lock()
+	homes := make([]*homeSession, 0, len(c.homes))
+	for _, h := range c.homes {
+		homes = append(homes, h)
+	}
+	c.mu.Unlock()
+	n := 0
+	for _, h := range homes {
+		h.mu.Lock()
+		n += len(h.heldOut)
+		h.mu.Unlock()
+	}
+	return n
+}
+
+// awaiting reports whether some session of this node awaits its home
+// backend's answer.
+func (c *Cluster) awaiting() bool {
+	c.mu.Lock()
+	homes := make([]*homeSession, 0, len(c.homes))
+	for _, h := range c.homes {
+		homes = append(homes, h)
+	}
+	c.mu.Unlock()
+	for _, h := range homes {
+		h.mu.Lock()
+		on := h.await.on
+		h.mu.Unlock()
+		if on {
+			return true
+		}
+	}
+	return false
+}

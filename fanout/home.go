@@ -37,7 +37,7 @@ type homeSession struct {
 	graceT     *time.Timer
 	await      awaitReply // the home backend's answer relayed frames wait for
 	awaitT     *time.Timer
-	heldOut    [][]byte // encoded units relayed from mirrors, waiting
+	heldOut    []heldFrame // units for the client waiting behind relayed ones
 	scratch    proxy.Unit
 	echo       echoRing
 	acks       ackTable
@@ -62,6 +62,13 @@ type heldUnit struct {
 	disconnect bool
 	wait       awaitReply
 	info       unitInfo // owned copy, for the membership log
+}
+
+// heldFrame is a unit for the client that waits while relayed frames are
+// held: relayed from a mirror, or from the home backend behind those.
+type heldFrame struct {
+	enc     []byte // appendUnit encoding
+	relayed bool
 }
 
 // awaitReply describes what answers a membership packet.

@@ -79,11 +79,37 @@ func (h *homeSession) FromBackend(u proxy.Unit) error {
 		h.kickLocked(info.ns)
 	}
 	h.echo.seen(h.c, u, &info, true)
-	err := h.home.WriteClient(h.clientFacingLocked(u, &info, &h.hdrOut, ""))
+	u = h.clientFacingLocked(u, &info, &h.hdrOut, "")
 	if h.await.on && h.answers(&info) {
+		// The answer goes first (docs/mirrors.md, The barrier): a client
+		// never sees another node's reaction before its backend's reply.
+		err := h.home.WriteClient(u)
 		h.awaitDoneLocked(false)
+		return err
 	}
-	return err
+	if len(h.heldOut) > 0 {
+		// Relayed frames wait, and they came first: this one queues
+		// behind them, so the client gets both in arrival order.
+		h.holdOutLocked(appendUnit(nil, u), false)
+		return nil
+	}
+	return h.home.WriteClient(u)
+}
+
+// holdOutLocked queues an encoded unit (the caller's own copy) for the
+// client behind what is held, within MaxHeldBytes; relayed says it came
+// from a mirror.
+func (h *homeSession) holdOutLocked(enc []byte, relayed bool) {
+	if h.outBytes+len(enc) > h.c.cfg.MaxHeldBytes {
+		// Frames the client has not been sent cannot be dropped
+		// silently: the session ends, as a too slow client's would.
+		h.c.stats.heldOverflow.Add(1)
+		h.heldOut, h.outBytes = nil, 0
+		time.AfterFunc(0, func() { h.home.Close("relayed frames overflowed while held") })
+		return
+	}
+	h.outBytes += len(enc)
+	h.heldOut = append(h.heldOut, heldFrame{enc: enc, relayed: relayed})
 }
 
 // kickLocked replays a server-side DISCONNECT of namespace ns on every
@@ -119,16 +145,7 @@ func (h *homeSession) onFrame(from []byte, u proxy.Unit, enc []byte, hdr *socket
 		enc = appendUnit(nil, u)
 	}
 	if h.waiting != nil || h.await.on {
-		if h.outBytes+len(enc) > h.c.cfg.MaxHeldBytes {
-			// Frames the client has not been sent cannot be dropped
-			// silently: the session ends, as a too slow client's would.
-			h.c.stats.heldOverflow.Add(1)
-			h.heldOut, h.outBytes = nil, 0
-			time.AfterFunc(0, func() { h.home.Close("relayed frames overflowed while held") })
-			return
-		}
-		h.outBytes += len(enc)
-		h.heldOut = append(h.heldOut, bytes.Clone(enc))
+		h.holdOutLocked(bytes.Clone(enc), true)
 		return
 	}
 	h.c.stats.delivered.Add(1)
@@ -141,9 +158,11 @@ func (h *homeSession) releaseOutLocked(flush bool) {
 	if h.waiting != nil || len(h.heldOut) == 0 {
 		return
 	}
-	for _, enc := range h.heldOut {
-		if decodeUnit(enc, &h.scratch) == nil {
-			h.c.stats.delivered.Add(1)
+	for _, f := range h.heldOut {
+		if decodeUnit(f.enc, &h.scratch) == nil {
+			if f.relayed {
+				h.c.stats.delivered.Add(1)
+			}
 			_ = h.home.WriteClient(h.scratch)
 		}
 	}

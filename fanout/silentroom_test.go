@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
@@ -17,14 +18,20 @@ import (
 
 // silentRoom is a plain WebSocket room server in the style of the many
 // small public "ws" room servers: {"type":"join","room":r} joins silently
-// (no reply at all), {"type":"leave","room":r} leaves silently, and
-// {"type":"say","room":r,"text":t} sends {"type":"said","from":user,
-// "text":t} to every member of r. Each connection has its own goroutine
-// (readLoop); mu guards the rooms. onJoin, when set, is told of each join.
+// (no reply at all, unless joinReply is set: then {"type":joinReply} comes
+// replyDelay later, as from a handler that loads history first),
+// {"type":"leave","room":r} leaves silently, {"type":"say","room":r,
+// "text":t} sends {"type":"said","from":user,"text":t} to every member of
+// r, and {"type":"shout","text":t} sends it to every connection. Each
+// connection has its own goroutine (readLoop); mu guards the rooms and
+// conns. onJoin, when set, is told of each join.
 type silentRoom struct {
-	mu     sync.Mutex
-	rooms  map[string]map[*silentConn]bool
-	onJoin func(user, room string)
+	mu         sync.Mutex
+	rooms      map[string]map[*silentConn]bool
+	conns      map[*silentConn]bool
+	onJoin     func(user, room string)
+	joinReply  string
+	replyDelay time.Duration
 }
 
 type silentConn struct {
@@ -38,7 +45,20 @@ func (s *silentRoom) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	go s.readLoop(&silentConn{conn: conn, user: r.URL.Query().Get("user")})
+	c := &silentConn{conn: conn, user: r.URL.Query().Get("user")}
+	s.mu.Lock()
+	if s.conns == nil {
+		s.conns = map[*silentConn]bool{}
+	}
+	s.conns[c] = true
+	s.mu.Unlock()
+	go s.readLoop(c)
+}
+
+func (c *silentConn) send(p []byte) {
+	c.wmu.Lock()
+	_ = wsutil.WriteServerText(c.conn, p)
+	c.wmu.Unlock()
 }
 
 func (s *silentRoom) readLoop(c *silentConn) {
@@ -47,6 +67,7 @@ func (s *silentRoom) readLoop(c *silentConn) {
 		for _, members := range s.rooms {
 			delete(members, c)
 		}
+		delete(s.conns, c)
 		s.mu.Unlock()
 		c.conn.Close()
 	}()
@@ -73,22 +94,28 @@ func (s *silentRoom) readLoop(c *silentConn) {
 			if s.onJoin != nil {
 				s.onJoin(c.user, m.Room)
 			}
+			if s.joinReply != "" {
+				out, _ := json.Marshal(map[string]string{"type": s.joinReply, "room": m.Room})
+				time.AfterFunc(s.replyDelay, func() { c.send(out) })
+			}
 		case "leave":
 			s.mu.Lock()
 			delete(s.rooms[m.Room], c)
 			s.mu.Unlock()
-		case "say":
+		case "say", "shout":
 			out, _ := json.Marshal(map[string]string{"type": "said", "from": c.user, "text": m.Text})
 			s.mu.Lock()
-			members := make([]*silentConn, 0, len(s.rooms[m.Room]))
-			for mc := range s.rooms[m.Room] {
+			to := s.rooms[m.Room]
+			if m.Type == "shout" {
+				to = s.conns
+			}
+			members := make([]*silentConn, 0, len(to))
+			for mc := range to {
 				members = append(members, mc)
 			}
 			s.mu.Unlock()
 			for _, mc := range members {
-				mc.wmu.Lock()
-				_ = wsutil.WriteServerText(mc.conn, out)
-				mc.wmu.Unlock()
+				mc.send(out)
 			}
 		}
 	}
