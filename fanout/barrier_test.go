@@ -77,6 +77,7 @@ func barrierRig(t *testing.T, timeout time.Duration, mods ...func(*ClusterConfig
 	busA, busB := newTestBus(t, hub, "a"), newTestBus(t, hub, "b")
 	peer := &fakePeer{bus: busB}
 	subscribe(t, busB, NodeChannel("b"), peer.handle)
+	subscribe(t, busB, MembersChannel, peer.handle)
 	regA := reg(busA)
 	reg(busB)
 	testkit.WaitUntil(t, 5*time.Second, "a sees b", func() bool { return len(regA.Peers()) == 1 })
@@ -103,8 +104,9 @@ func openHome(c *Cluster) (proxy.ClusterSession, *recordingHome) {
 	return c.OpenSession(proxy.Handshake{Path: "/socket.io/", Header: http.Header{}}, home), home
 }
 
-// TestBarrierHoldsUntilPeerWrote: a CONNECT and what follows wait at home
-// until the live peer acked; a healthy peer never times out.
+// TestBarrierHoldsUntilPeerWrote: a CONNECT goes to the home backend when
+// the members channel brings it back, and what follows waits at home until
+// the live peer acked; a healthy peer never times out.
 func TestBarrierHoldsUntilPeerWrote(t *testing.T) {
 	c, peer := barrierRig(t, 5*time.Second)
 	peer.answer.Store(true)
@@ -124,15 +126,18 @@ func TestBarrierHoldsUntilPeerWrote(t *testing.T) {
 	cs.Closed(func() {})
 }
 
-// TestBarrierTimeoutThenNotWaited: a silent peer stalls one barrier for
-// BarrierTimeout, is counted, and is not waited for again until it answers.
+// TestBarrierTimeoutThenNotWaited: a silent peer stalls what follows a
+// membership packet for BarrierTimeout, is counted, and is not waited for
+// again until it answers.
 func TestBarrierTimeoutThenNotWaited(t *testing.T) {
 	const bound = 300 * time.Millisecond
 	c, peer := barrierRig(t, bound)
 	cs, home := openHome(c)
 	start := time.Now()
 	_ = cs.FromClient(unitOf(`40{"userId":"a"}`))
-	testkit.WaitUntil(t, 5*time.Second, "the CONNECT goes after the bound", func() bool { return len(home.written()) == 1 })
+	_ = cs.FromClient(unitOf(`42["send_message",{}]`))
+	testkit.WaitUntil(t, 5*time.Second, "the CONNECT goes in the members channel's order", func() bool { return len(home.written()) == 1 })
+	testkit.WaitUntil(t, 5*time.Second, "what follows goes after the bound", func() bool { return len(home.written()) == 2 })
 	if waited := time.Since(start); waited < bound {
 		t.Fatalf("released after %v, before the bound %v", waited, bound)
 	}
@@ -141,7 +146,7 @@ func TestBarrierTimeoutThenNotWaited(t *testing.T) {
 	}
 	start = time.Now()
 	_ = cs.FromClient(unitOf(`42["join",{"r":2}]`)) // membership, but the peer is not waited for
-	testkit.WaitUntil(t, 5*time.Second, "the join goes at once", func() bool { return len(home.written()) == 2 })
+	testkit.WaitUntil(t, 5*time.Second, "the join goes at once", func() bool { return len(home.written()) == 3 })
 	if waited := time.Since(start); waited > bound/2 {
 		t.Fatalf("a peer that missed a barrier was waited for again (%v)", waited)
 	}
@@ -156,7 +161,7 @@ func TestBarrierTimeoutThenNotWaited(t *testing.T) {
 		return !c.missed["b"]
 	})
 	_ = cs.FromClient(unitOf(`42["join",{"r":3}]`))
-	testkit.WaitUntil(t, 5*time.Second, "the acked join goes", func() bool { return len(home.written()) == 3 })
+	testkit.WaitUntil(t, 5*time.Second, "the acked join goes", func() bool { return len(home.written()) == 4 })
 	if st := c.Stats(); st.BarrierTimeouts != 1 {
 		t.Fatalf("barrier timeouts %d after the peer answered, want 1", st.BarrierTimeouts)
 	}

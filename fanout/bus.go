@@ -14,6 +14,13 @@ type Channel string
 // ClusterChannel carries node-level announcements (arrival, departure).
 const ClusterChannel Channel = "cluster"
 
+// MembersChannel carries every session's membership controls (handshake,
+// CONNECT, replayed events, DISCONNECT, session close) to every node, the
+// publisher's own included: one channel has one order, so every node writes
+// the cluster's membership packets to its backend in the same order
+// (docs/mirrors.md, One order for membership).
+const MembersChannel Channel = "members"
+
 // NodeChannel is the channel node id subscribes to: every relayed frame and
 // every control message for that node travels on it.
 func NodeChannel(id string) Channel { return Channel("node:" + id) }

@@ -16,6 +16,9 @@ var _ Bus = (*MemoryBus)(nil)
 // in-memory stand-in for one Redis (REDIS_ENABLED=false, the demo, tests).
 // It carries the same encoded envelopes a Redis bus does.
 type MemoryHub struct {
+	// order makes publishing one critical section, so every subscriber of
+	// a channel gets its messages in one order, as from one Redis.
+	order    sync.Mutex
 	mu       sync.RWMutex
 	subs     map[Channel][]*memSub
 	presence map[string]memRecord
@@ -88,6 +91,8 @@ func (b *MemoryBus) Publish(ch Channel, msg []byte) error {
 		}
 		msg = sealed.B
 	}
+	b.hub.order.Lock()
+	defer b.hub.order.Unlock()
 	b.hub.mu.RLock()
 	defer b.hub.mu.RUnlock()
 	var err error

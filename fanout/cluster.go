@@ -181,6 +181,9 @@ func setOf(names []string) map[string]bool {
 // clients already connected).
 func (c *Cluster) Start(ctx context.Context) error {
 	err := c.bus.Subscribe(ctx, NodeChannel(c.bus.NodeID()), c.handle)
+	if err == nil {
+		err = c.bus.Subscribe(ctx, MembersChannel, c.handleMembers)
+	}
 	if err != nil && !errors.Is(err, ErrNotConnected) {
 		return fmt.Errorf("fanout: cluster: %w", err)
 	}
@@ -261,6 +264,23 @@ func (c *Cluster) sendControl(to string, k Kind, sid []byte, seq uint64, payload
 		return
 	}
 	if err := c.bus.Publish(NodeChannel(to), bb.B); err != nil {
+		c.stats.controlDropped.Add(1)
+	}
+}
+
+// publishMember publishes one membership control of session sid on the
+// members channel, which every node (this one too) receives in one order.
+// Callers may hold a session's mu, never Cluster.mu.
+func (c *Cluster) publishMember(k Kind, sid []byte, seq uint64, payload []byte) {
+	env := Envelope{Kind: k, Sender: c.self, Epoch: c.bus.Epoch(), Session: sid, Seq: seq, Payload: payload}
+	bb := bytebufferpool.Get()
+	defer putBuf(bb)
+	var err error
+	if bb.B, err = env.Append(bb.B); err != nil {
+		c.log.Warn("fanout: membership control not encoded", "kind", k.String(), "err", err)
+		return
+	}
+	if err := c.bus.Publish(MembersChannel, bb.B); err != nil {
 		c.stats.controlDropped.Add(1)
 	}
 }

@@ -53,6 +53,24 @@ func (c *Cluster) handle(env *Envelope) {
 	}
 }
 
+// handleMembers receives the members channel; it runs on the bus's
+// delivery goroutine. Another node's control goes where its node channel's
+// would; this node's own comes back to its home session, which writes the
+// packet to its backend now: at the same point of the one order at which
+// every other node writes it to its mirror.
+func (c *Cluster) handleMembers(env *Envelope) {
+	if !bytes.Equal(env.Sender, c.self) {
+		c.handle(env)
+		return
+	}
+	if env.Epoch != c.bus.Epoch() {
+		return // a previous run of this node
+	}
+	if h := c.homeOf(env.Session); h != nil {
+		h.onOwnCopy(env.Seq)
+	}
+}
+
 func mirrorKey(home, sid []byte) string { return string(home) + "/" + string(sid) }
 
 func (c *Cluster) homeOf(sid []byte) *homeSession {

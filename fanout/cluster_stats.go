@@ -31,17 +31,21 @@ type ClusterStats struct {
 	HeldOverflow        uint64 `json:"heldOverflow"`   // sessions closed because what they held passed MaxHeldBytes
 	// SyncTimeouts: rebuilds after a backend returned that stopped waiting
 	// for a peer's snapshots (BarrierTimeout).
-	SyncTimeouts uint64 `json:"syncTimeouts"`
+	SyncTimeouts       uint64 `json:"syncTimeouts"`
+	OwnCopyTimeouts    uint64 `json:"ownCopyTimeouts"`    // own membership packets the members channel did not bring back within BarrierTimeout
+	SettledUnconfirmed uint64 `json:"settledUnconfirmed"` // membership packets a mirror acked after MirrorSettle with no answer from its backend
+	MirrorAckTimeouts  uint64 `json:"mirrorAckTimeouts"`  // membership packets asking for an ack that a mirror's backend did not ack within ReplyTimeout
 	// Echoes counts suspected echo events (candidates for LOCAL_EVENTS) by name.
 	Echoes map[string]uint64 `json:"echoes"`
 }
 
 type clusterCounters struct {
-	sessions, barrierTimeouts, diverged, gaps, resyncs   atomic.Uint64
-	dialFailures, refused, replyTimeouts, kicks, relayed atomic.Uint64
-	delivered, droppedLocal, droppedReplies, coalesced   atomic.Uint64
-	controlDropped, heldOverflow, refusedAgreed          atomic.Uint64
-	syncTimeouts                                         atomic.Uint64
+	sessions, barrierTimeouts, diverged, gaps, resyncs     atomic.Uint64
+	dialFailures, refused, replyTimeouts, kicks, relayed   atomic.Uint64
+	delivered, droppedLocal, droppedReplies, coalesced     atomic.Uint64
+	controlDropped, heldOverflow, refusedAgreed            atomic.Uint64
+	syncTimeouts                                           atomic.Uint64
+	ownCopyTimeouts, settledUnconfirmed, mirrorAckTimeouts atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -57,7 +61,9 @@ func (c *Cluster) Stats() ClusterStats {
 		MirrorDialFailures: s.dialFailures.Load(), MirrorRefused: s.refused.Load(),
 		MirrorRefusedAgreed: s.refusedAgreed.Load(),
 		ReplyTimeouts:       s.replyTimeouts.Load(), Kicks: s.kicks.Load(),
-		Relayed: s.relayed.Load(), Coalesced: s.coalesced.Load(), Delivered: s.delivered.Load(),
+		OwnCopyTimeouts: s.ownCopyTimeouts.Load(), SettledUnconfirmed: s.settledUnconfirmed.Load(),
+		MirrorAckTimeouts: s.mirrorAckTimeouts.Load(),
+		Relayed:           s.relayed.Load(), Coalesced: s.coalesced.Load(), Delivered: s.delivered.Load(),
 		DroppedLocal: s.droppedLocal.Load(), DroppedReplies: s.droppedReplies.Load(),
 		ControlDropped: s.controlDropped.Load(), HeldOverflow: s.heldOverflow.Load(),
 		SyncTimeouts: s.syncTimeouts.Load(), Echoes: c.echo.snapshot(),

@@ -46,3 +46,22 @@ func (c *Cluster) awaiting() bool {
 	}
 	return false
 }
+
+// openBarriers counts this node's sessions with an open barrier.
+func (c *Cluster) openBarriers() int {
+	c.mu.Lock()
+	homes := make([]*homeSession, 0, len(c.homes))
+	for _, h := range c.homes {
+		homes = append(homes, h)
+	}
+	c.mu.Unlock()
+	n := 0
+	for _, h := range homes {
+		h.mu.Lock()
+		if h.waiting != nil {
+			n++
+		}
+		h.mu.Unlock()
+	}
+	return n
+}

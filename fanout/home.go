@@ -59,6 +59,7 @@ type heldUnit struct {
 	member     bool
 	kind       Kind // the control kind of a membership unit
 	published  bool
+	seq        uint64 // its sequence number, once published
 	disconnect bool
 	wait       awaitReply
 	info       unitInfo // owned copy, for the membership log
@@ -93,22 +94,27 @@ func (c *Cluster) OpenSession(hs proxy.Handshake, home proxy.Home) proxy.Cluster
 	return h
 }
 
-// publishLocked sends one control to every live peer; with barrier set the
-// packet opens (or extends) the barrier over the peers waited for.
+// publishLocked sends one membership control to every node on the members
+// channel; with barrier set the packet opens (or extends) the barrier over
+// the peers waited for and over this node's own copy: the home backend gets
+// the packet when that copy comes back, at its place in the one order
+// (onOwnCopy). Without a peer to wait for there is no order to agree on,
+// and the home backend gets it at once.
 func (h *homeSession) publishLocked(k Kind, payload []byte, barrier bool) {
 	h.seq++
 	all, waited := h.c.livePeers()
-	for _, p := range all {
-		h.c.sendControl(p, k, h.id, h.seq, payload)
+	if len(all) > 0 {
+		h.c.publishMember(k, h.id, h.seq, payload)
 	}
 	if !barrier || len(waited) == 0 {
 		return
 	}
 	h.barrierSeq, h.hsBarrier = h.seq, false
-	h.waiting = make(map[string]bool, len(waited))
+	h.waiting = make(map[string]bool, len(waited)+1)
 	for _, p := range waited {
 		h.waiting[p] = true
 	}
+	h.waiting[string(h.c.self)] = true
 	if h.barrierT != nil {
 		h.barrierT.Stop()
 	}
@@ -170,6 +176,27 @@ func memberKind(k unitKind) Kind {
 	return KindReplay
 }
 
+// onOwnCopy: this node's own copy of the control with seq came back on the
+// members channel. The membership packet the barrier holds goes to the home
+// backend now, at the point of the one order where every peer writes it to
+// its mirror; what the client sent after it still waits for the peers.
+func (h *homeSession) onOwnCopy(seq uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	self := string(h.c.self)
+	if h.waiting == nil || !h.waiting[self] || seq < h.barrierSeq {
+		return
+	}
+	if hu := &h.heldIn; len(*hu) > 0 && (*hu)[0].member && (*hu)[0].published && (*hu)[0].seq == seq {
+		h.writeHeadLocked()
+		_ = h.home.FlushBackend()
+	}
+	delete(h.waiting, self)
+	if len(h.waiting) == 0 {
+		h.barrierDoneLocked()
+	}
+}
+
 // onAck: peer wrote the packet with seq (and all before it) to its mirror.
 func (h *homeSession) onAck(peer []byte, seq uint64) {
 	h.mu.Lock()
@@ -205,6 +232,12 @@ func (h *homeSession) barrierTimeout() {
 		return
 	}
 	for p := range h.waiting {
+		if p == string(h.c.self) {
+			// The own copy got lost (pub/sub is at most once): the
+			// packet goes to the home backend now, in releaseInLocked.
+			h.c.stats.ownCopyTimeouts.Add(1)
+			continue
+		}
 		h.c.stats.barrierTimeouts.Add(1)
 		h.c.stats.diverged.Add(1)
 		h.c.markMissed(p)
@@ -244,19 +277,12 @@ func (h *homeSession) releaseInLocked() {
 			hu.published = true
 			h.logLocked(&hu.info, hu.enc)
 			h.publishLocked(hu.kind, hu.enc, !h.closed)
+			hu.seq = h.seq
 			h.c.log.Debug("fanout: membership published", "session", string(h.id), "kind", hu.kind.String(),
 				"seq", h.seq, "waiting", len(h.waiting), "closed", h.closed)
 			continue // the barrier, if any, holds it
 		}
-		if hu.wait.on && !h.closed && h.expectsAnswer(&hu.wait) {
-			h.startAwaitLocked(hu.wait)
-		}
-		if err := decodeUnit(hu.enc, &h.scratch); err == nil {
-			_ = h.home.WriteBackend(h.scratch)
-		}
-		h.lastIn = time.Now().UnixNano()
-		h.heldIn = h.heldIn[1:]
-		h.heldBytes -= len(hu.enc)
+		h.writeHeadLocked()
 		released++
 	}
 	if len(h.heldIn) == 0 {
@@ -267,6 +293,25 @@ func (h *homeSession) releaseInLocked() {
 	}
 	if h.closed && h.heldIn == nil && h.graceT == nil && h.waiting == nil {
 		h.finishCloseLocked()
+	}
+}
+
+// writeHeadLocked writes the first held unit to the home backend (the
+// caller flushes) and, for a membership packet the backend is known to
+// answer, makes relayed frames await that answer.
+func (h *homeSession) writeHeadLocked() {
+	hu := &h.heldIn[0]
+	if hu.wait.on && !h.closed && h.expectsAnswer(&hu.wait) {
+		h.startAwaitLocked(hu.wait)
+	}
+	if err := decodeUnit(hu.enc, &h.scratch); err == nil {
+		_ = h.home.WriteBackend(h.scratch)
+	}
+	h.lastIn = time.Now().UnixNano()
+	h.heldBytes -= len(hu.enc)
+	h.heldIn = h.heldIn[1:]
+	if len(h.heldIn) == 0 {
+		h.heldIn = nil
 	}
 }
 

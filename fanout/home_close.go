@@ -51,8 +51,8 @@ func (h *homeSession) closeMirrorsLocked() {
 	h.seq++
 	seq := h.seq
 	time.AfterFunc(h.c.cfg.ReleaseGrace, func() {
-		for _, p := range h.c.reg.Peers() {
-			h.c.sendControl(p.ID, KindSessionClose, h.id, seq, nil)
+		if len(h.c.reg.Peers()) > 0 {
+			h.c.publishMember(KindSessionClose, h.id, seq, nil)
 		}
 	})
 }

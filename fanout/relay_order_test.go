@@ -1,8 +1,12 @@
 package fanout
 
 import (
+	"io"
+	"os"
 	"testing"
 	"time"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // TestRelayedFramesKeepArrivalOrder: while frames relayed from another node
@@ -27,7 +31,7 @@ func TestRelayedFramesKeepArrivalOrder(t *testing.T) {
 				cfg := ClusterConfig{
 					MirrorEvents: []string{"join", "leave"}, BarrierTimeout: 3 * time.Second,
 					ReplyTimeout: 3 * time.Second, MirrorSettle: tc.settle,
-					ReleaseGrace: 20 * time.Millisecond, Logger: testLogger(nil),
+					ReleaseGrace: 20 * time.Millisecond, Logger: testLogger(dbgOut()),
 				}
 				if tc.reply != "" {
 					cfg.ReplyEvents = []string{tc.reply}
@@ -41,15 +45,16 @@ func TestRelayedFramesKeepArrivalOrder(t *testing.T) {
 				alice, carol := dialChat(t, a, "alice"), dialChat(t, b, "carol")
 				alice.send(map[string]any{"type": "join", "room": "r"})
 				waitJoin(t, joined, "alice")
+				testkit.WaitUntil(t, 10*time.Second, "alice's join is through", func() bool { return a.cl.openBarriers() == 0 })
 				bob := dialChat(t, b, "bob")
 				bob.send(map[string]any{"type": "join", "room": "r"})
 				waitJoin(t, joined, "bob")
 				if tc.reply != "" {
 					// The barrier is over once bob's join reached his own backend.
-					eventually(t, 10*time.Second, "bob's home awaits the answer", func() bool { return b.cl.awaiting() })
+					testkit.WaitUntil(t, 10*time.Second, "bob's home awaits the answer", func() bool { return b.cl.awaiting() })
 				}
 				alice.send(map[string]any{"type": "say", "room": "r", "text": "one"})
-				eventually(t, 10*time.Second, "alice's frame waits at bob's home", func() bool { return b.cl.heldOutFrames() > 0 })
+				testkit.WaitUntil(t, 10*time.Second, "alice's frame waits at bob's home", func() bool { return b.cl.heldOutFrames() > 0 })
 				carol.send(map[string]any{"type": "shout", "text": "two"})
 				bob.waitFor(map[string]any{"type": "said", "text": "two"}, 1)
 				bob.waitFor(map[string]any{"type": "said", "text": "one"}, 1)
@@ -60,3 +65,5 @@ func TestRelayedFramesKeepArrivalOrder(t *testing.T) {
 		}
 	}
 }
+
+func dbgOut() io.Writer { if os.Getenv("DBG") != "" { return os.Stderr }; return nil }
