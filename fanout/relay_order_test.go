@@ -1,8 +1,6 @@
 package fanout
 
 import (
-	"io"
-	"os"
 	"testing"
 	"time"
 
@@ -31,7 +29,7 @@ func TestRelayedFramesKeepArrivalOrder(t *testing.T) {
 				cfg := ClusterConfig{
 					MirrorEvents: []string{"join", "leave"}, BarrierTimeout: 3 * time.Second,
 					ReplyTimeout: 3 * time.Second, MirrorSettle: tc.settle,
-					ReleaseGrace: 20 * time.Millisecond, Logger: testLogger(dbgOut()),
+					ReleaseGrace: 20 * time.Millisecond, Logger: testLogger(nil),
 				}
 				if tc.reply != "" {
 					cfg.ReplyEvents = []string{tc.reply}
@@ -65,5 +63,3 @@ func TestRelayedFramesKeepArrivalOrder(t *testing.T) {
 		}
 	}
 }
-
-func dbgOut() io.Writer { if os.Getenv("DBG") != "" { return os.Stderr }; return nil }
