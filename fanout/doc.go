@@ -58,6 +58,7 @@
 // With REDIS_ADAPTER_KEY = socket.io (the default):
 //
 //	socket.io:sidecast:node:<id>                 channel, one per node
+//	socket.io:sidecast:members                   channel, membership controls
 //	socket.io:sidecast:cluster                   channel, announcements
 //	socket.io:sidecast:{socket.io}:node:<id>     key, a node's record (TTL)
 //	socket.io:sidecast:{socket.io}:nodes         key, set of node ids
@@ -140,8 +141,18 @@
 // opens mirrors on that proxy for other nodes' sessions. All of it speaks
 // envelopes on node channels, so the memory bus and Redis run one code path.
 //
+// One order for membership: every session's membership controls
+// (KindHandshake, KindConnect, KindReplay, KindDisconnect, KindSessionClose)
+// go once on MembersChannel, which every node receives, its own messages
+// included, in one order (handleMembers). Each node writes them to its
+// backend in that order on the delivery goroutine: another node's to its
+// mirror, its own to the home backend when its own copy comes back
+// (onOwnCopy). Everything else (frames, acks, kicks, snapshots, resync
+// requests, barrier acks) goes on node channels; no order across channels
+// is relied on.
+//
 // Home side (home.go), per client session: OpenSession publishes
-// KindHandshake (seq 1) to every live peer. FromClient classifies each unit
+// KindHandshake (seq 1) on the members channel. FromClient classifies each unit
 // (classify.go: Socket.IO packet type, namespace, event, ack id; for
 // websocket and engineio the EVENT_FIELD of a JSON message). A namespace CONNECT or
 // DISCONNECT, or a MIRROR_EVENTS event, is a membership unit: it queues
@@ -151,22 +162,27 @@
 // the peers queue it behind their mirror's dial and their ack covers both
 // (publishEarlyLocked) — it is logged
 // (memlog.go), published (KindConnect, KindDisconnect, KindReplay with the
-// session's next sequence number) and opens the barrier: it and everything
-// after it wait until every live peer not marked "missed" acked
+// session's next sequence number) and opens the barrier: it goes to the home
+// backend when its own copy comes back on the members channel, and
+// everything after it waits until that happened and every live peer not
+// marked "missed" acked
 // (KindBarrierAck) that it wrote the packet to its mirror (and that the
 // backend answered a CONNECT, or answered an event with its ack or
 // MIRROR_EVENT_REPLY or had MirrorSettle to handle it), or until
 // BarrierTimeout, which marks the late peers missed (not waited for again
 // until any envelope from them arrives), counts them and sends them the
-// session's snapshot to repair a diverged mirror. Relayed frames wait at
-// home while a barrier is open and until the home backend answered the
-// membership packet (its CONNECT reply, the ack of the event, a
-// MIRROR_EVENT_REPLY event or, without one, its next frame; ReplyTimeout at
-// most). A DISCONNECT or close never follows the client's previous frame
+// session's snapshot to repair a diverged mirror; a lost own copy is
+// counted (OwnCopyTimeouts) and the packet goes home then. Relayed frames
+// wait at home while a barrier is open and, where an answer is expected,
+// until the home backend answered the membership packet (its CONNECT
+// reply, the ack the client asked for, a MIRROR_EVENT_REPLY event;
+// ReplyTimeout at most): a silent server's join awaits nothing
+// (expectsAnswer). The home backend's other frames to the client queue
+// behind held relayed frames, so the client gets them in arrival order. A DISCONNECT or close never follows the client's previous frame
 // closer than ReleaseGrace. When the client closes, what is held still goes
 // to the home backend in order (an open barrier is still waited for), then
-// the proxy's closeBackend runs; KindSessionClose goes to every peer a
-// grace later, so the home backend's last reactions, relayed on the same
+// the proxy's closeBackend runs; KindSessionClose goes on the members
+// channel a grace later, so the home backend's last reactions, relayed on the same
 // ordered channels, arrive before the mirrors leave. Controls to a node
 // flush the coalescer toward it first, so they never overtake a frame.
 //

@@ -10,6 +10,9 @@
 //                 the joiner included)
 //   leave {room}  the socket leaves; the others get `user left`
 //   sync          acks {} (a marker: what the server sent before it arrived first)
+//   mark k, side  records (k, side) in arrival order; GET /marks returns them
+//                 (tests measure in which order packets written on two
+//                 connections a few microseconds apart are handled)
 //
 // Behind sidecast: MIRROR_EVENTS='join,leave', MIRROR_EVENT_REPLY='room joined',
 // LOCAL_EVENTS='user joined,user left,room joined' (every backend emits them
@@ -21,8 +24,13 @@ const { Server } = require('socket.io');
 const port = Number(process.env.PORT || 3003);
 const host = process.env.HOST || '127.0.0.1';
 const members = new Map(); // room -> count of sockets in it
+const marks = [];
 
 const httpServer = http.createServer((req, res) => {
+  if (req.url === '/marks') {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    return res.end(JSON.stringify(marks.splice(0)));
+  }
   if (req.url === '/health') {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     return res.end('{"status":"ok"}');
@@ -58,6 +66,10 @@ io.on('connection', (socket) => {
     const room = String(body && body.room);
     if (!rooms.delete(room)) return;
     leave(room);
+  });
+
+  socket.on('mark', (k, side) => {
+    marks.push([k, side]);
   });
 
   socket.on('sync', (ack) => {
