@@ -30,21 +30,25 @@ type homeSession struct {
 	waiting    map[string]bool // barrier: peers yet to ack barrierSeq
 	barrierSeq uint64
 	hsBarrier  bool // the open barrier is the handshake's (publishEarlyLocked)
-	barrierT   *time.Timer
-	heldIn     []heldUnit // client units behind a barrier or a grace
-	heldBytes  int        // encoded bytes in heldIn
-	outBytes   int        // encoded bytes in heldOut
-	graceT     *time.Timer
-	await      awaitReply // the home backend's answer relayed frames wait for
-	awaitT     *time.Timer
-	heldOut    []heldFrame // units for the client waiting behind relayed ones
-	scratch    proxy.Unit
-	echo       echoRing
-	acks       ackTable
-	ackBuf     []byte
-	ackParts   [][]byte
-	lastIn     int64 // unix ns: last client unit written to the home backend
-	closed     bool
+	// appliedEarly: the home backend got the packet the open barrier is
+	// about (onOwnCopy) before every peer wrote it; what it sends the
+	// client meanwhile waits for the barrier.
+	appliedEarly bool
+	barrierT     *time.Timer
+	heldIn       []heldUnit // client units behind a barrier or a grace
+	heldBytes    int        // encoded bytes in heldIn
+	outBytes     int        // encoded bytes in heldOut
+	graceT       *time.Timer
+	await        awaitReply // the home backend's answer relayed frames wait for
+	awaitT       *time.Timer
+	heldOut      []heldFrame // units for the client waiting behind relayed ones
+	scratch      proxy.Unit
+	echo         echoRing
+	acks         ackTable
+	ackBuf       []byte
+	ackParts     [][]byte
+	lastIn       int64 // unix ns: last client unit written to the home backend
+	closed       bool
 	// mirrorsClosing: the session-close is scheduled.
 	mirrorsClosing bool
 	closeBackend   func() // set by Closed, called once when the held units are written
@@ -190,6 +194,7 @@ func (h *homeSession) onOwnCopy(seq uint64) {
 	if hu := &h.heldIn; len(*hu) > 0 && (*hu)[0].member && (*hu)[0].published && (*hu)[0].seq == seq {
 		h.writeHeadLocked()
 		_ = h.home.FlushBackend()
+		h.appliedEarly = len(h.waiting) > 1
 	}
 	delete(h.waiting, self)
 	if len(h.waiting) == 0 {
@@ -251,7 +256,7 @@ func (h *homeSession) barrierTimeout() {
 
 func (h *homeSession) barrierDoneLocked() {
 	h.c.log.Debug("fanout: barrier done", "session", string(h.id), "seq", h.barrierSeq, "held", len(h.heldIn))
-	h.waiting, h.hsBarrier = nil, false
+	h.waiting, h.hsBarrier, h.appliedEarly = nil, false, false
 	if h.barrierT != nil {
 		h.barrierT.Stop()
 		h.barrierT = nil

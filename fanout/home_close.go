@@ -17,7 +17,7 @@ func (h *homeSession) Closed(closeBackend func()) {
 	if h.awaitT != nil {
 		h.awaitT.Stop()
 	}
-	h.heldOut, h.outBytes, h.await = nil, 0, awaitReply{}
+	h.heldOut, h.outBytes, h.await, h.appliedEarly = nil, 0, awaitReply{}, false
 	h.c.log.Debug("fanout: session closed at home", "session", string(h.id), "held", len(h.heldIn),
 		"barrier", h.waiting != nil, "grace_pending", h.graceT != nil)
 	if h.graceT == nil {

@@ -80,20 +80,48 @@ func (h *homeSession) FromBackend(u proxy.Unit) error {
 	}
 	h.echo.seen(h.c, u, &info, true)
 	u = h.clientFacingLocked(u, &info, &h.hdrOut, "")
+	hold := len(h.heldOut) > 0 || h.appliedEarly
 	if h.await.on && h.answers(&info) {
 		// The answer goes first (docs/mirrors.md, The barrier): a client
 		// never sees another node's reaction before its backend's reply.
-		err := h.home.WriteClient(u)
+		if !hold {
+			err := h.home.WriteClient(u)
+			h.awaitDoneLocked(false)
+			return err
+		}
+		h.holdAnswerLocked(appendUnit(nil, u))
 		h.awaitDoneLocked(false)
-		return err
+		return nil
 	}
-	if len(h.heldOut) > 0 {
-		// Relayed frames wait, and they came first: this one queues
-		// behind them, so the client gets both in arrival order.
+	if hold {
+		// Relayed frames wait, and they came first, or the home backend
+		// reacts to a membership packet the peers have not all written
+		// yet (a client told "joined" could make others act on a join
+		// their backends have not got): this one queues, and the client
+		// gets everything in arrival order.
 		h.holdOutLocked(appendUnit(nil, u), false)
 		return nil
 	}
 	return h.home.WriteClient(u)
+}
+
+// holdAnswerLocked queues the home backend's answer to the awaited packet
+// ahead of the held relayed frames, behind what the home backend sent
+// before it.
+func (h *homeSession) holdAnswerLocked(enc []byte) {
+	h.holdOutLocked(enc, false)
+	ordered := make([]heldFrame, 0, len(h.heldOut))
+	for _, f := range h.heldOut {
+		if !f.relayed {
+			ordered = append(ordered, f)
+		}
+	}
+	for _, f := range h.heldOut {
+		if f.relayed {
+			ordered = append(ordered, f)
+		}
+	}
+	h.heldOut = ordered
 }
 
 // holdOutLocked queues an encoded unit (the caller's own copy) for the

@@ -164,7 +164,17 @@ func (m *mirror) drainLocked(acks []uint64) []uint64 {
 			m.gateAck, m.gateNS = info.ackID, append(m.gateNS[:0], info.ns...)
 		}
 		if !connect {
-			m.settleT = time.AfterFunc(m.c.cfg.MirrorSettle, m.opened)
+			// A packet that asked for an ack is handled when the backend
+			// acks it: wait for that (ReplyTimeout at most), not for
+			// MirrorSettle, which a loaded backend can outlast — the
+			// barrier would then let the client go on before this backend
+			// handled its join. Without an ack or a MIRROR_EVENT_REPLY
+			// answer, MirrorSettle is all there is.
+			wait, seq, asked := m.c.cfg.MirrorSettle, q.seq, m.gateAck != socketio.NoID
+			if asked {
+				wait = m.c.cfg.ReplyTimeout
+			}
+			m.settleT = time.AfterFunc(wait, func() { m.gateTimedOut(seq, asked) })
 		}
 	}
 	if len(m.queue) == 0 {
@@ -196,6 +206,24 @@ func (m *mirror) connected() { m.openGate(true) }
 // opened: the backend answered a membership packet, or the settle time
 // passed; the gate opens unless it waits for a CONNECT answer.
 func (m *mirror) opened() { m.openGate(false) }
+
+// gateTimedOut: the backend did not answer membership packet seq in time
+// (MirrorSettle; ReplyTimeout when it asked for an ack). The gate opens and
+// the packet is taken as handled, which nothing proved: counted.
+func (m *mirror) gateTimedOut(seq uint64, asked bool) {
+	m.mu.Lock()
+	current := m.gate && !m.gateConnect && m.gateSeq == seq
+	m.mu.Unlock()
+	if !current {
+		return // answered meanwhile; the gate may wait for a later packet
+	}
+	if asked {
+		m.c.stats.mirrorAckTimeouts.Add(1)
+	} else {
+		m.c.stats.settledUnconfirmed.Add(1)
+	}
+	m.opened()
+}
 
 // acked: the backend acked packet id in namespace ns. When that is the
 // membership packet the gate waits for, the backend has handled it and the

@@ -7,9 +7,12 @@
 //   join {room}   the socket joins; the room's existing members get
 //                 `user joined` {user, room, members}; the joiner gets
 //                 `room joined` {room, members} (members counted in memory,
-//                 the joiner included)
+//                 the joiner included), and the ack, when it asked for one
+//   say {room, text}  the room gets `said` {user, text}
 //   leave {room}  the socket leaves; the others get `user left`
 //   sync          acks {} (a marker: what the server sent before it arrived first)
+//   GET /stall?ms=N  answers its headers, then keeps the event loop busy for
+//                 N ms, as a loaded machine or a slow handler elsewhere does
 //   mark k, side  records (k, side) in arrival order; GET /marks returns them
 //                 (tests measure in which order packets written on two
 //                 connections a few microseconds apart are handled)
@@ -31,6 +34,17 @@ const httpServer = http.createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     return res.end(JSON.stringify(marks.splice(0)));
   }
+  if (req.url.startsWith('/stall')) {
+    const ms = Number(new URL(req.url, 'http://localhost').searchParams.get('ms')) || 0;
+    res.writeHead(200);
+    res.flushHeaders();
+    setImmediate(() => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) { /* busy, like a handler that hogs the loop */ }
+      res.end();
+    });
+    return;
+  }
   if (req.url === '/health') {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     return res.end('{"status":"ok"}');
@@ -51,15 +65,24 @@ io.on('connection', (socket) => {
   const user = socket.data.user;
   const rooms = new Set();
 
-  socket.on('join', (body) => {
+  socket.on('join', (body, ack) => {
     const room = String(body && body.room);
-    if (rooms.has(room)) return;
+    if (rooms.has(room)) {
+      if (typeof ack === 'function') ack({ members: members.get(room) });
+      return;
+    }
     rooms.add(room);
     const n = (members.get(room) || 0) + 1;
     members.set(room, n);
     socket.to(room).emit('user joined', { user, room, members: n });
     socket.join(room);
     socket.emit('room joined', { room, members: n });
+    if (typeof ack === 'function') ack({ members: n });
+  });
+
+  socket.on('say', (body) => {
+    const room = String(body && body.room);
+    io.to(room).emit('said', { user, text: String(body && body.text) });
   });
 
   socket.on('leave', (body) => {
