@@ -106,22 +106,15 @@ func (h *homeSession) FromBackend(u proxy.Unit) error {
 }
 
 // holdAnswerLocked queues the home backend's answer to the awaited packet
-// ahead of the held relayed frames, behind what the home backend sent
-// before it.
+// ahead of everything held (docs/mirrors.md, The barrier): the only frame
+// that does not leave in arrival order.
 func (h *homeSession) holdAnswerLocked(enc []byte) {
 	h.holdOutLocked(enc, false)
-	ordered := make([]heldFrame, 0, len(h.heldOut))
-	for _, f := range h.heldOut {
-		if !f.relayed {
-			ordered = append(ordered, f)
-		}
+	if n := len(h.heldOut); n > 1 {
+		last := h.heldOut[n-1]
+		copy(h.heldOut[1:], h.heldOut[:n-1])
+		h.heldOut[0] = last
 	}
-	for _, f := range h.heldOut {
-		if f.relayed {
-			ordered = append(ordered, f)
-		}
-	}
-	h.heldOut = ordered
 }
 
 // holdOutLocked queues an encoded unit (the caller's own copy) for the
