@@ -225,6 +225,18 @@ func (m *mirror) gateTimedOut(seq uint64, asked bool) {
 	m.opened()
 }
 
+// replied: the backend sent a MIRROR_EVENT_REPLY event. It opens the gate
+// of a packet that asked for no ack; one that did waits for its ack, which
+// a handler sends last, after what it emits to the other members.
+func (m *mirror) replied() {
+	m.mu.Lock()
+	open := m.gate && !m.gateConnect && m.gateAck == socketio.NoID
+	m.mu.Unlock()
+	if open {
+		m.opened()
+	}
+}
+
 // acked: the backend acked packet id in namespace ns. When that is the
 // membership packet the gate waits for, the backend has handled it and the
 // gate opens without waiting for MirrorSettle.
@@ -304,7 +316,7 @@ func (m *mirror) closeAfterQueue() {
 func (m *mirror) MirrorUnit(u proxy.Unit) {
 	info := m.c.ev.classify(u, &m.hdr)
 	if m.gated.Load() && info.kind == unitEvent && m.c.ev.reply[string(info.event)] {
-		m.opened()
+		m.replied()
 	}
 	switch info.kind {
 	case unitConnect:

@@ -50,7 +50,7 @@ func (b Backend) Settings() map[string]string {
 			"LOCAL_EVENTS": "new_message@from=system"}
 	case WSChat:
 		return map[string]string{"PROTOCOL": "websocket", "EVENT_FIELD": "type", "MIRROR_EVENTS": "join,leave",
-			"MIRROR_EVENT_REPLY": "joined", "LOCAL_EVENTS": "joined,left"}
+			"LOCAL_EVENTS": "joined,left"}
 	}
 	return map[string]string{"PROTOCOL": "socketio", "MIRROR_EVENTS": "join_twin_room,leave_twin_room",
 		"MIRROR_EVENT_REPLY": "room_joined", "LOCAL_EVENTS": "welcome,room_joined,twin_online,twin_offline"}
