@@ -193,7 +193,11 @@
 // KindSnapshot (handshake + membership log), which rebuilds the mirror
 // unless it is already in step. After a Socket.IO CONNECT the mirror holds
 // further packets until the backend answered it (the backend's namespace
-// middleware is asynchronous). What the backend sends to a mirror is
+// middleware is asynchronous); after any other membership packet, and before
+// it acks it, until the backend handled it as far as can be seen: its ack
+// when the packet asked for one (ReplyTimeout at most), else a
+// MIRROR_EVENT_REPLY event or MirrorSettle (gateTimedOut counts the packets
+// taken as handled without proof). What the backend sends to a mirror is
 // relayed home (KindFrame) except replies to replayed packets (CONNECT
 // replies, acks), LOCAL_EVENTS echoes, and a server DISCONNECT, which goes
 // home as KindKick: the client leaves that namespace there and on every
