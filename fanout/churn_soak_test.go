@@ -1,8 +1,10 @@
 package fanout
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -141,6 +143,7 @@ func soakCycle(nodes []*testNode, p, k int) (int, error) {
 // new_message texts; wmu serialises writes, mu guards the state below it.
 type soakClient struct {
 	conn   net.Conn
+	rw     io.ReadWriter // conn, reading first what the dial buffered
 	wmu    sync.Mutex
 	mu     sync.Mutex
 	nextID int
@@ -152,20 +155,21 @@ type soakClient struct {
 func dialSoak(base, user string) (*soakClient, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, _, _, err := ws.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/socket.io/?EIO=4&transport=websocket")
+	conn, br, _, err := ws.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/socket.io/?EIO=4&transport=websocket")
 	if err != nil {
 		return nil, fmt.Errorf("dial: %w", err)
 	}
-	if p, err := wsutil.ReadServerText(conn); err != nil || len(p) == 0 || p[0] != '0' {
+	rw := bufferedConn(conn, br)
+	if p, err := wsutil.ReadServerText(rw); err != nil || len(p) == 0 || p[0] != '0' {
 		conn.Close()
 		return nil, fmt.Errorf("engine.io open: %q %v", p, err)
 	}
-	if err := wsutil.WriteClientText(conn, []byte(`40{"userId":"`+user+`"}`)); err != nil {
+	if err := wsutil.WriteClientText(rw, []byte(`40{"userId":"`+user+`"}`)); err != nil {
 		conn.Close()
 		return nil, err
 	}
 	for {
-		p, err := wsutil.ReadServerText(conn)
+		p, err := wsutil.ReadServerText(rw)
 		if err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("connect: %w", err)
@@ -178,7 +182,7 @@ func dialSoak(base, user string) (*soakClient, error) {
 			break
 		}
 	}
-	c := &soakClient{conn: conn, acks: map[int]chan struct{}{}, done: make(chan struct{})}
+	c := &soakClient{conn: conn, rw: rw, acks: map[int]chan struct{}{}, done: make(chan struct{})}
 	go c.readLoop()
 	return c, nil
 }
@@ -186,13 +190,13 @@ func dialSoak(base, user string) (*soakClient, error) {
 func (c *soakClient) write(p string) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	return wsutil.WriteClientText(c.conn, []byte(p))
+	return wsutil.WriteClientText(c.rw, []byte(p))
 }
 
 func (c *soakClient) readLoop() {
 	defer close(c.done)
 	for {
-		b, err := wsutil.ReadServerText(c.conn)
+		b, err := wsutil.ReadServerText(c.rw)
 		if err != nil {
 			return
 		}
@@ -265,4 +269,16 @@ func (c *soakClient) close() {
 	_ = c.write("41")
 	c.conn.Close()
 	<-c.done
+}
+
+// bufferedConn reads what the dial read ahead of the handshake's end (br,
+// nil when nothing) before conn, and writes to conn.
+func bufferedConn(conn net.Conn, br *bufio.Reader) io.ReadWriter {
+	if br == nil {
+		return conn
+	}
+	return struct {
+		io.Reader
+		io.Writer
+	}{io.MultiReader(br, conn), conn}
 }

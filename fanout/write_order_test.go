@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -106,6 +107,7 @@ func readMarks(t testing.TB, base string, n int) [][2]any {
 // test's cleanup) answers the server's pings; mu serialises writes.
 type eioConn struct {
 	conn net.Conn
+	rw   io.ReadWriter
 	mu   sync.Mutex
 	done chan struct{}
 }
@@ -116,16 +118,17 @@ func dialEIO(t testing.TB, base, user string) *eioConn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, _, _, err := ws.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/socket.io/?EIO=4&transport=websocket")
+	conn, br, _, err := ws.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/socket.io/?EIO=4&transport=websocket")
 	if err != nil {
 		t.Fatalf("dial engine.io: %v", err)
 	}
-	if p, err := wsutil.ReadServerText(conn); err != nil || len(p) == 0 || p[0] != '0' {
+	rw := bufferedConn(conn, br)
+	if p, err := wsutil.ReadServerText(rw); err != nil || len(p) == 0 || p[0] != '0' {
 		t.Fatalf("engine.io open: %q %v", p, err)
 	}
-	c := &eioConn{conn: conn, done: make(chan struct{})}
+	c := &eioConn{conn: conn, rw: rw, done: make(chan struct{})}
 	writeText(t, c, `40{"userId":"`+user+`"}`)
-	if p, err := wsutil.ReadServerText(conn); err != nil || !strings.HasPrefix(string(p), "40") {
+	if p, err := wsutil.ReadServerText(rw); err != nil || !strings.HasPrefix(string(p), "40") {
 		t.Fatalf("socket.io connect: %q %v", p, err)
 	}
 	go c.readLoop()
@@ -136,13 +139,13 @@ func dialEIO(t testing.TB, base, user string) *eioConn {
 func (c *eioConn) readLoop() {
 	defer close(c.done)
 	for {
-		p, err := wsutil.ReadServerText(c.conn)
+		p, err := wsutil.ReadServerText(c.rw)
 		if err != nil {
 			return
 		}
 		if string(p) == "2" {
 			c.mu.Lock()
-			_ = wsutil.WriteClientText(c.conn, []byte("3"))
+			_ = wsutil.WriteClientText(c.rw, []byte("3"))
 			c.mu.Unlock()
 		}
 	}
@@ -151,7 +154,7 @@ func (c *eioConn) readLoop() {
 func writeText(t testing.TB, c *eioConn, s string) {
 	t.Helper()
 	c.mu.Lock()
-	err := wsutil.WriteClientText(c.conn, []byte(s))
+	err := wsutil.WriteClientText(c.rw, []byte(s))
 	c.mu.Unlock()
 	if err != nil {
 		t.Fatalf("write: %v", err)
