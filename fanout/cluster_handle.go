@@ -185,15 +185,21 @@ func (c *Cluster) onFrame(env *Envelope) {
 
 // sendSnapshots answers a late or lapsed peer with every live session.
 func (c *Cluster) sendSnapshots(peer string) {
+	for _, h := range c.homeList() {
+		h.sendSnapshot(peer)
+	}
+}
+
+// homeList returns the sessions whose home is this node, so that callers
+// can take each one's lock without holding Cluster.mu.
+func (c *Cluster) homeList() []*homeSession {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	homes := make([]*homeSession, 0, len(c.homes))
 	for _, h := range c.homes {
 		homes = append(homes, h)
 	}
-	c.mu.Unlock()
-	for _, h := range homes {
-		h.sendSnapshot(peer)
-	}
+	return homes
 }
 
 // peerDown closes the mirrors of a dead peer's sessions and stops waiting

@@ -12,14 +12,8 @@ func (r *Registry) crash() {
 
 // heldOutFrames counts the relayed frames held for this node's sessions.
 func (c *Cluster) heldOutFrames() int {
-	c.mu.Lock()
-	homes := make([]*homeSession, 0, len(c.homes))
-	for _, h := range c.homes {
-		homes = append(homes, h)
-	}
-	c.mu.Unlock()
 	n := 0
-	for _, h := range homes {
+	for _, h := range c.homeList() {
 		h.mu.Lock()
 		n += len(h.heldOut)
 		h.mu.Unlock()
@@ -30,13 +24,7 @@ func (c *Cluster) heldOutFrames() int {
 // awaiting reports whether some session of this node awaits its home
 // backend's answer.
 func (c *Cluster) awaiting() bool {
-	c.mu.Lock()
-	homes := make([]*homeSession, 0, len(c.homes))
-	for _, h := range c.homes {
-		homes = append(homes, h)
-	}
-	c.mu.Unlock()
-	for _, h := range homes {
+	for _, h := range c.homeList() {
 		h.mu.Lock()
 		on := h.await.on
 		h.mu.Unlock()
@@ -49,14 +37,8 @@ func (c *Cluster) awaiting() bool {
 
 // openBarriers counts this node's sessions with an open barrier.
 func (c *Cluster) openBarriers() int {
-	c.mu.Lock()
-	homes := make([]*homeSession, 0, len(c.homes))
-	for _, h := range c.homes {
-		homes = append(homes, h)
-	}
-	c.mu.Unlock()
 	n := 0
-	for _, h := range homes {
+	for _, h := range c.homeList() {
 		h.mu.Lock()
 		if h.waiting != nil {
 			n++
