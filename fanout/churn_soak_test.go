@@ -65,7 +65,9 @@ func TestChurnSoak(t *testing.T) {
 			defer w.Close()
 			cfg.Logger = testLogger(w)
 		}
-		nodes = append(nodes, startNodeOn(t, n, id, u, proxy.ProtocolSocketIO, cfg))
+		// The registry's production timings (HEARTBEAT_INTERVAL, HEARTBEAT_TTL):
+		// the tests' fast ones take a loaded machine's pauses for deaths.
+		nodes = append(nodes, startNodeTimed(t, n, id, u, proxy.ProtocolSocketIO, cfg, 2*time.Second, 10*time.Second))
 	}
 	waitPeers(t, nodes...)
 	ctx, cancel := context.WithTimeout(context.Background(), d)

@@ -157,6 +157,8 @@ func (c *Cluster) onMember(env *Envelope) {
 	m := c.mirrors[mirrorKey(env.Sender, env.Session)]
 	c.mu.Unlock()
 	if m == nil {
+		c.log.Debug("fanout: membership packet for a mirror this node does not have; asking for a resync",
+			"home", string(env.Sender), "session", string(env.Session), "kind", env.Kind.String(), "seq", env.Seq)
 		c.stats.gaps.Add(1)
 		c.sendControl(string(env.Sender), KindResyncRequest, env.Session, env.Seq, nil)
 		return

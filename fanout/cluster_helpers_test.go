@@ -55,6 +55,14 @@ func startWSNode(t *testing.T, n *network, id string, cfg ClusterConfig) *testNo
 
 func startNodeOn(t *testing.T, n *network, id string, backend *url.URL, p proxy.Protocol, cfg ClusterConfig, mods ...func(*BusConfig)) *testNode {
 	t.Helper()
+	return startNodeTimed(t, n, id, backend, p, cfg, 100*time.Millisecond, 400*time.Millisecond, mods...)
+}
+
+// startNodeTimed is startNodeOn with the registry's heartbeat interval and
+// TTL: the fast ones declare a node dead after a 400ms pause, which a long
+// run on a loaded machine sees.
+func startNodeTimed(t *testing.T, n *network, id string, backend *url.URL, p proxy.Protocol, cfg ClusterConfig, heartbeat, ttl time.Duration, mods ...func(*BusConfig)) *testNode {
+	t.Helper()
 	tn := &testNode{id: id}
 	bc := fastConfig(id)
 	for _, m := range mods {
@@ -68,7 +76,7 @@ func startNodeOn(t *testing.T, n *network, id string, backend *url.URL, p proxy.
 	tn.bus = n.bus(t, bc)
 	var cl atomic.Pointer[Cluster]
 	tn.reg, err = NewRegistry(tn.bus, RegistryConfig{
-		HeartbeatInterval: 100 * time.Millisecond, TTL: 400 * time.Millisecond, Logger: testLogger(nil),
+		HeartbeatInterval: heartbeat, TTL: ttl, Logger: testLogger(nil),
 		OnChange: func(ev PeerEvent) {
 			if c := cl.Load(); c != nil {
 				c.OnPeer(ev)

@@ -275,7 +275,10 @@ func (m *mirror) apply(seq uint64, enc []byte) {
 		m.mu.Unlock()
 		return
 	case seq != m.lastSeq+1:
+		last := m.lastSeq
 		m.mu.Unlock()
+		m.c.log.Debug("fanout: sequence gap at a mirror; asking for a resync", "home", m.home,
+			"session", string(m.sid), "seq", seq, "last", last)
 		m.c.stats.gaps.Add(1)
 		m.c.sendControl(m.home, KindResyncRequest, m.sid, seq, nil)
 		return
@@ -376,6 +379,7 @@ func (m *mirror) relay(u proxy.Unit) {
 // session at home as it would on one node. A lost connection or a backend
 // shutting down is not.
 func (m *mirror) MirrorClosed(code ws.StatusCode) {
+	m.c.log.Debug("fanout: mirror ended by its backend", "home", m.home, "session", string(m.sid), "code", int(code))
 	m.mu.Lock()
 	m.closed = true
 	m.mu.Unlock()
