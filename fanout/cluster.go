@@ -24,7 +24,8 @@ type ClusterConfig struct {
 	// (MIRROR_EVENTS).
 	MirrorEvents []string
 	// ReplyEvents are the events with which the home backend answers a
-	// membership event (MIRROR_EVENT_REPLY); empty means its next frame.
+	// membership event (MIRROR_EVENT_REPLY); empty means none: relayed
+	// frames then await only an ack the client asked for (or a CONNECT reply).
 	ReplyEvents []string
 	// LocalEvents are accepted from the home backend only (LOCAL_EVENTS).
 	LocalEvents []EventMatch
