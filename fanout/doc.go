@@ -167,8 +167,8 @@
 // everything after it waits until that happened and every live peer not
 // marked "missed" acked
 // (KindBarrierAck) that it wrote the packet to its mirror (and that the
-// backend answered a CONNECT, or answered an event with its ack or
-// MIRROR_EVENT_REPLY or had MirrorSettle to handle it), or until
+// backend answered a CONNECT, or acked an event that asked for an ack, or
+// had MirrorSettle to handle one that did not), or until
 // BarrierTimeout, which marks the late peers missed (not waited for again
 // until any envelope from them arrives), counts them and sends them the
 // session's snapshot to repair a diverged mirror; a lost own copy is
@@ -195,8 +195,8 @@
 // further packets until the backend answered it (the backend's namespace
 // middleware is asynchronous); after any other membership packet, and before
 // it acks it, until the backend handled it as far as can be seen: its ack
-// when the packet asked for one (ReplyTimeout at most), else a
-// MIRROR_EVENT_REPLY event or MirrorSettle (gateTimedOut counts the packets
+// when the packet asked for one (ReplyTimeout at most), else MirrorSettle
+// (gateTimedOut counts the packets
 // taken as handled without proof). What the backend sends to a mirror is
 // relayed home (KindFrame) except replies to replayed packets (CONNECT
 // replies, acks), LOCAL_EVENTS echoes, and a server DISCONNECT, which goes

@@ -135,10 +135,13 @@ func (m *mirror) ackAll(seqs []uint64) {
 // dials; after a Socket.IO CONNECT until the backend answered it (the
 // backend's namespace middleware runs asynchronously, and a packet that
 // overtakes the answer makes it drop the connection); and after a
-// membership packet until the backend answered it with a MIRROR_EVENT_REPLY
-// event or MirrorSettle passed. Only then is the packet acked: "written"
+// membership packet until the backend acked it, when the packet asked for
+// an ack, or else MirrorSettle passed. Only then is the packet acked: "written"
 // comes as close to "processed" as the backend lets it be seen (any other
-// frame proves nothing: a welcome sent on connect may still be on its way).
+// frame proves nothing: a welcome sent on connect may still be on its way,
+// and a MIRROR_EVENT_REPLY event comes before what the same handler then
+// sends the room's other members, whose backends' notices would race the
+// client's next message).
 // It returns the sequence numbers to ack outside the lock.
 func (m *mirror) drainLocked(acks []uint64) []uint64 {
 	for len(m.queue) > 0 && !m.dialing && !m.gate && !m.closed {
@@ -168,8 +171,8 @@ func (m *mirror) drainLocked(acks []uint64) []uint64 {
 			// acks it: wait for that (ReplyTimeout at most), not for
 			// MirrorSettle, which a loaded backend can outlast — the
 			// barrier would then let the client go on before this backend
-			// handled its join. Without an ack or a MIRROR_EVENT_REPLY
-			// answer, MirrorSettle is all there is.
+			// handled its join. Without an ack, MirrorSettle is all there
+			// is.
 			wait, seq, asked := m.c.cfg.MirrorSettle, q.seq, m.gateAck != socketio.NoID
 			if asked {
 				wait = m.c.cfg.ReplyTimeout
@@ -223,18 +226,6 @@ func (m *mirror) gateTimedOut(seq uint64, asked bool) {
 		m.c.stats.settledUnconfirmed.Add(1)
 	}
 	m.opened()
-}
-
-// replied: the backend sent a MIRROR_EVENT_REPLY event. It opens the gate
-// of a packet that asked for no ack; one that did waits for its ack, which
-// a handler sends last, after what it emits to the other members.
-func (m *mirror) replied() {
-	m.mu.Lock()
-	open := m.gate && !m.gateConnect && m.gateAck == socketio.NoID
-	m.mu.Unlock()
-	if open {
-		m.opened()
-	}
 }
 
 // acked: the backend acked packet id in namespace ns. When that is the
@@ -318,9 +309,6 @@ func (m *mirror) closeAfterQueue() {
 // mirror goes home, except replies to replayed packets and echo events.
 func (m *mirror) MirrorUnit(u proxy.Unit) {
 	info := m.c.ev.classify(u, &m.hdr)
-	if m.gated.Load() && info.kind == unitEvent && m.c.ev.reply[string(info.event)] {
-		m.replied()
-	}
 	switch info.kind {
 	case unitConnect:
 		m.c.stats.droppedReplies.Add(1)
