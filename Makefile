@@ -12,8 +12,10 @@ HELM_CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/sidecast-ci/bin/helm
 
 .PHONY: test deps apt npm helm build release image
 
+# The longest package (the process-level tests) is named first so it starts
+# first: with -p 2 the run then ends about when it does.
 test: deps
-	$(GO) test -p $(TEST_P) $(TEST_FLAGS) ./...
+	$(GO) test -p $(TEST_P) $(TEST_FLAGS) ./internal/e2e/ ./...
 
 deps: apt npm helm
 
