@@ -11,8 +11,8 @@ import (
 	"github.com/sidecast/sidecast/examples/wschat"
 )
 
-// ScriptWait bounds every expected Delivery of the demo script; with
-// mirrors off, a Delivery that does not come is shown after missWait.
+// ScriptWait bounds every expected delivery of the demo script; with
+// mirrors off, a delivery that does not come is shown after missWait.
 const (
 	ScriptWait = 10 * time.Second
 	missWait   = 2 * time.Second
@@ -40,8 +40,8 @@ var demoSteps = []demoStep{
 
 // runScript connects each client to its node (bases: user → ws:// base of
 // its node, demoHomes names the node) and plays demoSteps, printing one
-// line per message sent and per Delivery. With mirrorsOn false a missing
-// Delivery is printed and the script goes on: it shows what mirrors fix.
+// line per message sent and per delivery. With mirrorsOn false a missing
+// delivery is printed and the script goes on: it shows what mirrors fix.
 func runScript(ctx context.Context, out io.Writer, bases map[string]string, mirrorsOn bool) error {
 	clients := make(map[string]*Client)
 	defer func() {

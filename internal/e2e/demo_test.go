@@ -44,7 +44,7 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	if strings.Contains(out, "✗") {
-		t.Errorf("a demo.Delivery is missing with mirrors on")
+		t.Errorf("a delivery is missing with mirrors on")
 	}
 	t.Logf("demo output:\n%s", out)
 

@@ -134,12 +134,33 @@ func maxGap(arr map[int]time.Time) time.Duration {
 	return gap
 }
 
+// startSteadyChat puts alice and carol on node a, bob and dave on node b,
+// all in room, and has alice and bob chat at sayInterval until halted; it
+// returns once traffic flows both ways across the nodes. carol's and
+// dave's inboxes see the other node's sender and their own node's.
+func startSteadyChat(t *testing.T, a, b *pairNode, room string) (atCarol, atDave *inbox, sa, sb *sender) {
+	t.Helper()
+	alice := joinRoom(t, a.base, "alice", room)
+	carol := joinRoom(t, a.base, "carol", room)
+	bob := joinRoom(t, b.base, "bob", room)
+	dave := joinRoom(t, b.base, "dave", room)
+	atCarol, atDave = newInbox(carol), newInbox(dave)
+	newInbox(alice)
+	newInbox(bob)
+	sa = startSender(alice, "alice", room, sayInterval, maxSays)
+	sb = startSender(bob, "bob", room, sayInterval, maxSays)
+	testkit.WaitUntil(t, procWait, "steady traffic both ways", func() bool {
+		return len(atDave.arrivals("alice")) >= 20 && len(atCarol.arrivals("bob")) >= 20
+	})
+	return atCarol, atDave, sa, sb
+}
+
 // waitCrossNodeResume waits until messages sent at or after back cross
 // both ways again (alice's reach dave, bob's reach carol) and returns how
 // long after back the first of each arrived.
 func waitCrossNodeResume(t *testing.T, atCarol, atDave *inbox, sa, sb *sender, back time.Time) (ab, ba time.Duration) {
 	t.Helper()
-	testkit.WaitUntil(t, procWait, "cross-node demo.Delivery to resume", func() bool {
+	testkit.WaitUntil(t, procWait, "cross-node delivery to resume", func() bool {
 		firstAB, ok1 := firstSince(atDave.arrivals("alice"), sa.sentTimes(), back)
 		firstBA, ok2 := firstSince(atCarol.arrivals("bob"), sb.sentTimes(), back)
 		ab, ba = firstAB.Sub(back), firstBA.Sub(back)

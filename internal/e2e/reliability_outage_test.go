@@ -14,32 +14,21 @@ import (
 const (
 	sayInterval   = 20 * time.Millisecond
 	maxSays       = 3000
-	localGapLimit = 1500 * time.Millisecond // longest silence of local demo.Delivery
-	resumeLimit   = 2 * time.Second         // cross-node demo.Delivery after Redis returns
+	localGapLimit = 1500 * time.Millisecond // longest silence of local delivery
+	resumeLimit   = 2 * time.Second         // cross-node delivery after Redis returns
 )
 
 // TestRedisOutageMidLoad kills Redis under two binaries while clients on
-// both nodes chat steadily, then brings it back: local demo.Delivery never
-// stops, /health says degraded meanwhile, cross-node demo.Delivery resumes
+// both nodes chat steadily, then brings it back: local delivery never
+// stops, /health says degraded meanwhile, cross-node delivery resumes
 // within resumeLimit of Redis returning, the frames lost in the gap are
 // counted, and neither node crashes.
 func TestRedisOutageMidLoad(t *testing.T) {
 	rs := redistest.Start(t, redistest.Config{})
 	nodes := startPair(t, rs.URL(), map[string]string{"REDIS_REQUESTS_TIMEOUT": "500"})
 	a, b := nodes[0], nodes[1]
-	alice := joinRoom(t, a.base, "alice", "load")
-	carol := joinRoom(t, a.base, "carol", "load")
-	bob := joinRoom(t, b.base, "bob", "load")
-	dave := joinRoom(t, b.base, "dave", "load")
-	atCarol, atDave := newInbox(carol), newInbox(dave)
-	newInbox(alice)
-	newInbox(bob)
-	sa := startSender(alice, "alice", "load", sayInterval, maxSays)
-	sb := startSender(bob, "bob", "load", sayInterval, maxSays)
+	atCarol, atDave, sa, sb := startSteadyChat(t, a, b, "load")
 
-	testkit.WaitUntil(t, procWait, "steady traffic both ways", func() bool {
-		return len(atDave.arrivals("alice")) >= 20 && len(atCarol.arrivals("bob")) >= 20
-	})
 	killed := time.Now()
 	rs.Kill()
 	for _, n := range nodes {
@@ -49,7 +38,7 @@ func TestRedisOutageMidLoad(t *testing.T) {
 		})
 		t.Logf("%s degraded %s after the kill", n.id, d)
 	}
-	testkit.WaitUntil(t, procWait, "local demo.Delivery during the outage", func() bool {
+	testkit.WaitUntil(t, procWait, "local delivery during the outage", func() bool {
 		return countSince(atCarol.arrivals("alice"), sa.sentTimes(), killed) >= 50 &&
 			countSince(atDave.arrivals("bob"), sb.sentTimes(), killed) >= 50
 	})
@@ -58,7 +47,7 @@ func TestRedisOutageMidLoad(t *testing.T) {
 	t.Logf("Redis down for %s", back.Sub(killed))
 
 	resumeAB, resumeBA := waitCrossNodeResume(t, atCarol, atDave, sa, sb, back)
-	t.Logf("cross-node demo.Delivery resumed %s (a→b) and %s (b→a) after Redis returned", resumeAB, resumeBA)
+	t.Logf("cross-node delivery resumed %s (a→b) and %s (b→a) after Redis returned", resumeAB, resumeBA)
 	testkit.WaitUntil(t, procWait, "steady cross-node traffic after the outage", func() bool {
 		return countSince(atDave.arrivals("alice"), sa.sentTimes(), back) >= 50 &&
 			countSince(atCarol.arrivals("bob"), sb.sentTimes(), back) >= 50
@@ -68,7 +57,7 @@ func TestRedisOutageMidLoad(t *testing.T) {
 	checkLocalNeverStopped(t, "carol", atCarol, "alice", len(sentA))
 	checkLocalNeverStopped(t, "dave", atDave, "bob", len(sentB))
 	if resumeAB > resumeLimit || resumeBA > resumeLimit {
-		t.Errorf("cross-node demo.Delivery resumed after %s / %s, want within %s", resumeAB, resumeBA, resumeLimit)
+		t.Errorf("cross-node delivery resumed after %s / %s, want within %s", resumeAB, resumeBA, resumeLimit)
 	}
 	lostAB := len(sentA) - len(atDave.arrivals("alice"))
 	lostBA := len(sentB) - len(atCarol.arrivals("bob"))
@@ -95,13 +84,13 @@ func TestRedisOutageMidLoad(t *testing.T) {
 }
 
 // checkLocalNeverStopped: every message from a same-node sender arrived,
-// and local demo.Delivery never paused longer than localGapLimit.
+// and local delivery never paused longer than localGapLimit.
 func checkLocalNeverStopped(t *testing.T, who string, in *inbox, from string, sent int) {
 	t.Helper()
 	testkit.WaitUntil(t, procWait, who+" to get every local message", func() bool { return len(in.arrivals(from)) == sent })
 	gap := maxGap(in.arrivals(from))
 	t.Logf("%s got all %d local messages from %s; longest gap %s", who, sent, from, gap)
 	if gap > localGapLimit {
-		t.Errorf("local demo.Delivery to %s paused %s, want under %s", who, gap, localGapLimit)
+		t.Errorf("local delivery to %s paused %s, want under %s", who, gap, localGapLimit)
 	}
 }

@@ -17,25 +17,14 @@ const (
 
 // TestRedisNetworkStall stalls the network between two binaries and Redis
 // (a TCP proxy that stops forwarding) while clients on both nodes chat:
-// goroutines and resident memory stay bounded, local demo.Delivery goes on,
-// health turns degraded, and cross-node demo.Delivery resumes after the stall.
+// goroutines and resident memory stay bounded, local delivery goes on,
+// health turns degraded, and cross-node delivery resumes after the stall.
 func TestRedisNetworkStall(t *testing.T) {
 	rs := redistest.Start(t, redistest.Config{})
 	px := redistest.NewProxy(t, rs.Addr())
 	nodes := startPair(t, "redis://"+px.Addr(), map[string]string{"REDIS_REQUESTS_TIMEOUT": "500"})
 	a, b := nodes[0], nodes[1]
-	alice := joinRoom(t, a.base, "alice", "stall")
-	carol := joinRoom(t, a.base, "carol", "stall")
-	bob := joinRoom(t, b.base, "bob", "stall")
-	dave := joinRoom(t, b.base, "dave", "stall")
-	atCarol, atDave := newInbox(carol), newInbox(dave)
-	newInbox(alice)
-	newInbox(bob)
-	sa := startSender(alice, "alice", "stall", sayInterval, maxSays)
-	sb := startSender(bob, "bob", "stall", sayInterval, maxSays)
-	testkit.WaitUntil(t, procWait, "steady traffic both ways", func() bool {
-		return len(atDave.arrivals("alice")) >= 20 && len(atCarol.arrivals("bob")) >= 20
-	})
+	atCarol, atDave, sa, sb := startSteadyChat(t, a, b, "stall")
 	base := [2]nodeUsage{readUsage(t, a), readUsage(t, b)}
 	peak := base
 
@@ -53,7 +42,7 @@ func TestRedisNetworkStall(t *testing.T) {
 			return h["status"] == "degraded"
 		})
 	}
-	testkit.WaitUntil(t, procWait, "3 s of local demo.Delivery while stalled", func() bool {
+	testkit.WaitUntil(t, procWait, "3 s of local delivery while stalled", func() bool {
 		sample()
 		return countSince(atCarol.arrivals("alice"), sa.sentTimes(), stalled) >= 150 &&
 			countSince(atDave.arrivals("bob"), sb.sentTimes(), stalled) >= 150
@@ -62,7 +51,7 @@ func TestRedisNetworkStall(t *testing.T) {
 	back := time.Now()
 	t.Logf("stalled for %s", back.Sub(stalled))
 	resumeAB, resumeBA := waitCrossNodeResume(t, atCarol, atDave, sa, sb, back)
-	t.Logf("cross-node demo.Delivery resumed %s (a→b) and %s (b→a) after the stall", resumeAB, resumeBA)
+	t.Logf("cross-node delivery resumed %s (a→b) and %s (b→a) after the stall", resumeAB, resumeBA)
 	for _, n := range nodes {
 		testkit.WaitUntil(t, procWait, n.id+" health ok again", func() bool {
 			h, _ := getHealth(n.base)

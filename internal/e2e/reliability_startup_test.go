@@ -138,7 +138,7 @@ func setPassword(t *testing.T, addr, old, pw string) {
 }
 
 // chatLocally joins a room through base and checks the backend answers:
-// local demo.Delivery works whatever the bus does.
+// local delivery works whatever the bus does.
 func chatLocally(t *testing.T, base, user string) {
 	t.Helper()
 	ctx := context.Background()
