@@ -45,7 +45,8 @@ func waitOutput(t *testing.T, p *testkit.Process, re string) {
 // TestTwoSidecastNodes runs the generator at a tiny load against two
 // sidecast binaries, each in front of its own unmodified example backend,
 // over a real Redis: every message must reach both members exactly once,
-// the partner's copy across the two nodes.
+// the partner's copy across the two nodes, and every steady connect after
+// the drain must join and be timed.
 func TestTwoSidecastNodes(t *testing.T) {
 	bin, err := testkit.BuildSidecast(t.TempDir(), false)
 	if err != nil {
@@ -57,8 +58,8 @@ func TestTwoSidecastNodes(t *testing.T) {
 	waitOutput(t, a, `msg="peer up" node=node-a peer=node-b`)
 	waitOutput(t, b, `msg="peer up" node=node-b peer=node-a`)
 
-	cfg := config{Protocol: "socketio", A: baseA, B: baseB, Pairs: 10, Rate: 100, Duration: 2 * time.Second,
-		ConnectLimit: waitLimit, Concurrency: 20, Drain: 20 * time.Second}
+	cfg := config{Protocol: "socketio", Entries: []string{baseA, baseB}, Pairs: 10, Rate: 100, Duration: 2 * time.Second,
+		ConnectLimit: waitLimit, Concurrency: 20, Drain: 20 * time.Second, Steady: 6, SteadyRate: 50}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*waitLimit)
 	defer cancel()
 	res, err := run(ctx, cfg)
@@ -84,5 +85,11 @@ func TestTwoSidecastNodes(t *testing.T) {
 		if l.P50 <= 0 || l.P99 < l.P50 || l.Max < l.P99 {
 			t.Errorf("%s copies' latencies %+v are not ordered positive values", name, l)
 		}
+	}
+	if res.SteadyConnects != cfg.Steady || res.SteadyConnectErrors != 0 {
+		t.Errorf("steady connects: %d joined, %d failed; want %d and 0", res.SteadyConnects, res.SteadyConnectErrors, cfg.Steady)
+	}
+	if l := res.SteadyConnectMs; l.P50 <= 0 || l.P99 < l.P50 || l.Max < l.P99 {
+		t.Errorf("steady connect times %+v are not ordered positive values", l)
 	}
 }

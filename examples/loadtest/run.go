@@ -45,7 +45,8 @@ func newRunner(cfg config) *runner {
 }
 
 // run connects every client, sends for the configured duration, waits for
-// late copies and returns the result. It owns every goroutine it starts.
+// late copies, times the steady connects and returns the result. It owns
+// every goroutine it starts.
 func run(ctx context.Context, cfg config) (result, error) {
 	if err := cfg.check(); err != nil {
 		return result{}, err
@@ -53,6 +54,7 @@ func run(ctx context.Context, cfg config) (result, error) {
 	r := newRunner(cfg)
 	defer r.closeAll()
 	r.t0 = time.Now()
+	r.phase("connect")
 	setup, err := r.connectAll(ctx)
 	if err != nil {
 		return result{}, err
@@ -62,6 +64,13 @@ func run(ctx context.Context, cfg config) (result, error) {
 		readers.Add(1)
 		go r.readLoop(c, &readers)
 	}
+	// bench.sh reads the servers' connect-phase CPU at this line; the
+	// settle keeps the first sends out of that reading, however late the
+	// script sees the line.
+	r.phase("joined")
+	if !sleepCtx(ctx, r.cfg.Settle) {
+		return result{}, fmt.Errorf("loadtest: settle: %w", ctx.Err())
+	}
 	stopProgress := r.startProgress()
 	r.phase("send")
 	start := time.Since(r.t0)
@@ -70,9 +79,37 @@ func run(ctx context.Context, cfg config) (result, error) {
 	r.phase("drain")
 	r.drain(ctx)
 	stopProgress()
+	// The pairs stay connected during the steady connects: those are timed
+	// against servers that hold the run's whole population.
+	steady := r.steadyConnects(ctx)
 	r.closeAll()
 	readers.Wait() // no reader writes what result reads from here on
-	return r.result(setup, start, end), nil
+	res := r.result(setup, start, end)
+	res.SteadyConnects, res.SteadyConnectErrors, res.SteadyConnectMs = len(steady.times), steady.errs, steady.summary()
+	return res, nil
+}
+
+// sleepCtx waits d, or less if ctx ends first; it says whether d passed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// entry is the base URL that member of pair connects to. With N entries,
+// member a goes to node p mod N and member b to node p+1 mod N: every
+// pair crosses nodes (when N > 1) and each node gets 2P/N clients, half of
+// them a members, so the load is even for any N.
+func entry(entries []string, pair, member int) string {
+	return entries[(pair+member)%len(entries)]
 }
 
 // phase announces the start of a phase on cfg.Phases.
@@ -112,13 +149,16 @@ func (r *runner) connectAll(ctx context.Context) (time.Duration, error) {
 func (r *runner) connectOne(ctx context.Context, c *client, sem chan struct{}, errs chan<- error, wg *sync.WaitGroup) {
 	defer wg.Done()
 	defer func() { <-sem }()
-	base := r.cfg.A
-	if c.member == 1 {
-		base = r.cfg.B
-	}
-	if err := c.dial(ctx, base); err != nil {
+	if err := r.connect(ctx, c, entry(r.cfg.Entries, c.pair, c.member)); err != nil {
 		errs <- err
-		return
+	}
+}
+
+// connect dials base and runs the handshake and join of c, bounded by
+// ctx's deadline.
+func (r *runner) connect(ctx context.Context, c *client, base string) error {
+	if err := c.dial(ctx, base); err != nil {
+		return err
 	}
 	// The deadline unblocks a handshake read that would hang past the bound.
 	if dl, ok := ctx.Deadline(); ok {
@@ -130,8 +170,9 @@ func (r *runner) connectOne(ctx context.Context, c *client, sem chan struct{}, e
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%v): %v", errSetupTimeout, r.cfg.ConnectLimit, err)
 		}
-		errs <- fmt.Errorf("%s: %w", c.user, err)
+		return fmt.Errorf("%s: %w", c.user, err)
 	}
+	return nil
 }
 
 // sendLoop paces the messages: message k is due at start + k/rate, sent by

@@ -34,6 +34,12 @@ type result struct {
 	// before it crosses to the other node.
 	SelfLatencyMs latencies `json:"selfLatencyMs"`
 	CPUS          float64   `json:"cpuS"` // the generator's own CPU time (user+system), whole run
+	// SteadyConnectMs is connect+handshake+join of each -steady-connects
+	// client, one at a time after the drain: a connect's own latency, where
+	// connectJoinMs is that of a storm.
+	SteadyConnects      int              `json:"steadyConnects"`
+	SteadyConnectErrors int              `json:"steadyConnectErrors"`
+	SteadyConnectMs     connectLatencies `json:"steadyConnectMs"`
 }
 
 type latencies struct {

@@ -156,6 +156,10 @@ var readmeRuns = map[string]commandRun{
 	"examples/loadtest/README.md\nexamples/loadtest/bench.sh": {
 		exclude: "benchmark: minutes at full load that want a quiet machine; not part of CI (the README says so)",
 	},
+	"examples/loadtest/README.md\ngo run ./examples/loadtest/plot -in examples/loadtest/plot/testdata/results.tsv -out bench.png -svg bench.svg": plotRun(),
+	"examples/loadtest/README.md\nMODES=\"native nginx sidecast single\" NODES=4 REPEAT=5 PLOT_COPY=docs/bench.png examples/loadtest/bench.sh": {
+		exclude: "benchmark: minutes at full load that want a quiet machine; not part of CI",
+	},
 	"examples/loadtest/README.md\n(cd examples/loadtest/artillery && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci)": {
 		exclude: "prepares the Artillery benchmark below and nothing else",
 	},
@@ -201,6 +205,26 @@ func goInstallRun() commandRun {
 			info, err := exec.Command("go", "version", "-m", filepath.Join(gobin, "sidecast")).CombinedOutput()
 			if err != nil || !strings.Contains(string(info), "path\tgithub.com/sidecast/sidecast") {
 				t.Errorf("go install . left no sidecast binary in GOBIN: %v\n%s", err, info)
+			}
+		},
+	}
+}
+
+// plotRun draws the plot's fixture into the scratch folder, not the
+// checkout, and wants both files there.
+func plotRun() commandRun {
+	var dir string
+	return commandRun{
+		timeout: 4 * time.Minute,
+		setup: func(t *testing.T, scratch string) ([]string, []string) {
+			dir = t.TempDir()
+			return nil, []string{"-out bench.png", "-out " + filepath.Join(dir, "bench.png"), "-svg bench.svg", "-svg " + filepath.Join(dir, "bench.svg")}
+		},
+		check: func(t *testing.T, out string) {
+			for _, name := range []string{"bench.png", "bench.svg"} {
+				if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.Size() == 0 {
+					t.Errorf("the plot wrote no %s (%v):\n%s", name, err, out)
+				}
 			}
 		},
 	}
