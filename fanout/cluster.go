@@ -132,6 +132,7 @@ type Cluster struct {
 
 	// coPending: some coalescer holds frames; PollerIdle flushes them.
 	coPending atomic.Bool
+	coSince   atomic.Int64 // monoNow when coPending last became true
 	idleMu    sync.Mutex   // one PollerIdle at a time owns idleCo
 	idleCo    []*coalescer // PollerIdle's scratch
 

@@ -16,14 +16,32 @@ import (
 // one bus message with a recipient list. A backend writes a broadcast to
 // all its sockets at once, so the copies are ready in the same poller
 // burst: frames leave when the proxy's poller has served the burst
-// (Cluster.PollerIdle), or after CoalesceWindow at the latest when the node
-// is never idle. A timer alone would cost every frame the timer's
+// (Cluster.PollerIdle), or, on a node that is never idle, at the first
+// connection the poller serves once they have waited CoalesceWindow
+// (Cluster.PollerServed). A timer alone would cost every frame the timer's
 // granularity (about a millisecond here) even when nothing can join it.
+//
+// Arming and stopping a timer per held batch is what a frame cost most at
+// moderate rates: each arm of a timer earlier than the runtime's next one
+// wakes a sleeping thread to recompute its sleep. So the coalescer's timer
+// is only a backstop for frames queued outside a poller serve, with a
+// period of at least backstopMin, and it stays armed across batches: it
+// is armed once per period at most, never per frame.
+//
 // A frame joins an earlier identical one only if its session has nothing
 // queued after that one, so each session's frames keep their order.
 
 // maxBatch bounds the frames one coalescer holds before it flushes.
 const maxBatch = 64
+
+// backstopMin is the shortest period of a coalescer's backstop timer.
+const backstopMin = 5 * time.Millisecond
+
+// monoZero is the origin of monoNow.
+var monoZero = time.Now()
+
+// monoNow is the monotonic clock in nanoseconds, cheap enough per frame.
+func monoNow() int64 { return int64(time.Since(monoZero)) }
 
 type coItem struct {
 	payload []byte // appendUnit encoding
@@ -40,8 +58,10 @@ type coalescer struct {
 	items  []coItem
 	n      int // items in use
 	seq    uint64
+	since  int64 // monoNow when the oldest held item was queued
 	timer  *time.Timer
-	armed  bool
+	armed  bool // timer is running
+	arms   int  // times the timer was armed, for tests of its cost
 	closed bool
 }
 
@@ -71,11 +91,38 @@ func (co *coalescer) add(sid []byte, u proxy.Unit) {
 	}
 	next.recips = next.recips.Reset().Append(sid)
 	co.n++
+	if co.n == 1 {
+		co.since = monoNow()
+		co.c.markPending(co.since)
+	}
 	if !co.armed {
 		co.armed = true
-		co.timer.Reset(co.c.cfg.CoalesceWindow)
-		co.c.coPending.Store(true)
+		co.arms++
+		co.timer.Reset(co.c.backstop())
 	}
+}
+
+// markPending tells PollerIdle and PollerServed that a coalescer holds
+// frames since now (the first hold since the last flush counts).
+func (c *Cluster) markPending(now int64) {
+	if c.coPending.CompareAndSwap(false, true) {
+		c.coSince.Store(now)
+	}
+}
+
+// backstop is the period of the coalescers' backstop timers.
+func (c *Cluster) backstop() time.Duration {
+	return max(c.cfg.CoalesceWindow, backstopMin)
+}
+
+// PollerServed implements proxy.IdleFlusher: on a node whose poller is
+// never idle, held frames leave at the first connection it serves once
+// they have waited the window.
+func (c *Cluster) PollerServed() {
+	if !c.coPending.Load() || monoNow()-c.coSince.Load() < int64(c.cfg.CoalesceWindow) {
+		return
+	}
+	c.PollerIdle()
 }
 
 // IdlePending implements proxy.IdleFlusher: some coalescer holds frames.
@@ -126,19 +173,30 @@ func hasRecipient(r Recipients, id []byte) bool {
 	return false
 }
 
-// flushHeld publishes what is held and stops the timer.
+// flushHeld publishes what is held. The backstop timer keeps running: it
+// finds nothing when it fires and lets go.
 func (co *coalescer) flushHeld() {
 	co.mu.Lock()
 	defer co.mu.Unlock()
 	if co.n > 0 {
 		co.flushLocked()
-		co.timer.Stop()
 	}
 }
 
+// flushTimer is the backstop: it sends what has waited the window, and
+// runs again for what has not, while anything is held.
 func (co *coalescer) flushTimer() {
 	co.mu.Lock()
 	defer co.mu.Unlock()
+	co.armed = false
+	if co.n == 0 || co.closed {
+		return
+	}
+	if wait := int64(co.c.cfg.CoalesceWindow) - (monoNow() - co.since); wait > 0 {
+		co.armed = true
+		co.timer.Reset(time.Duration(wait))
+		return
+	}
 	co.flushLocked()
 }
 
@@ -151,7 +209,6 @@ func (co *coalescer) flush() {
 }
 
 func (co *coalescer) flushLocked() {
-	co.armed = false
 	for i := range co.n {
 		co.publish(&co.items[i])
 	}

@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -117,4 +118,64 @@ func newTestBus(t *testing.T, hub *MemoryHub, id string) Bus {
 	}
 	t.Cleanup(func() { _ = b.Close() })
 	return b
+}
+
+// TestCoalescerArmsNoTimerPerBatch: batches that leave when the poller goes
+// idle do not arm the backstop timer each: arming a timer earlier than the
+// runtime's next one wakes a sleeping thread, which at a few thousand
+// frames a second was a large part of what a relayed frame cost.
+func TestCoalescerArmsNoTimerPerBatch(t *testing.T) {
+	hub := NewMemoryHub()
+	mirrorBus := newTestBus(t, hub, "mirror")
+	c := &Cluster{bus: mirrorBus, self: []byte("mirror"), cfg: ClusterConfig{CoalesceWindow: 250 * time.Microsecond}.withDefaults()}
+	co := newCoalescer(c, "home")
+	c.co = map[string]*coalescer{"home": co}
+	defer co.close()
+	const batches = 200
+	start := time.Now()
+	for i := range batches {
+		co.add([]byte("s1"), unitOf("F"+strconv.Itoa(i)))
+		c.PollerIdle()
+	}
+	elapsed := time.Since(start)
+	co.mu.Lock()
+	arms := co.arms
+	co.mu.Unlock()
+	// One arm per backstop period at most, and one more for the period in
+	// which the loop ended.
+	if limit := int(elapsed/c.backstop()) + 1; arms > limit {
+		t.Fatalf("%d batches in %v armed the timer %d times, want at most %d", batches, elapsed, arms, limit)
+	}
+	if got := c.stats.relayed.Load(); got != batches {
+		t.Fatalf("relayed %d frames, want %d", got, batches)
+	}
+	t.Logf("%d batches in %v: timer armed %d times", batches, elapsed, arms)
+}
+
+// TestPollerServedFlushesAfterWindow: on a poller that is never idle, held
+// frames leave at the first connection served once they have waited the
+// window, and not before.
+func TestPollerServedFlushesAfterWindow(t *testing.T) {
+	const window = time.Hour // the backstop timer never fires in this test
+	hub := NewMemoryHub()
+	mirrorBus := newTestBus(t, hub, "mirror")
+	c := &Cluster{bus: mirrorBus, self: []byte("mirror"), cfg: ClusterConfig{CoalesceWindow: window}.withDefaults()}
+	co := newCoalescer(c, "home")
+	c.co = map[string]*coalescer{"home": co}
+	defer co.close()
+	co.add([]byte("s1"), unitOf("F"))
+	co.add([]byte("s2"), unitOf("F"))
+	c.PollerServed()
+	if got := c.stats.relayed.Load(); got != 0 {
+		t.Fatalf("relayed %d frames before the window passed", got)
+	}
+	// The frames have now waited the window.
+	c.coSince.Add(-int64(window))
+	c.PollerServed()
+	if got := c.stats.relayed.Load(); got != 2 {
+		t.Fatalf("relayed %d frames after the window, want 2 (as one message)", got)
+	}
+	if c.IdlePending() {
+		t.Fatal("still pending after the flush")
+	}
 }

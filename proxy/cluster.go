@@ -98,6 +98,10 @@ type IdleFlusher interface {
 	// it does, the poller looks once more for connections that became
 	// ready meanwhile (the rest of a broadcast) before it calls PollerIdle.
 	IdlePending() bool
+	// PollerServed runs after each connection served while the poller is
+	// still busy, often: it must be cheap. A poller that is never idle
+	// never calls PollerIdle, so what has waited long enough leaves here.
+	PollerServed()
 }
 
 type idleHook struct{ f IdleFlusher }
@@ -105,6 +109,12 @@ type idleHook struct{ f IdleFlusher }
 func (s *Server) pollerLinger() bool {
 	h := s.idle.Load()
 	return h != nil && h.f.IdlePending()
+}
+
+func (s *Server) pollerServed() {
+	if h := s.idle.Load(); h != nil {
+		h.f.PollerServed()
+	}
 }
 
 func (s *Server) pollerIdle() {

@@ -47,7 +47,7 @@ func New(cfg Config) (*Server, error) {
 		rp:       newReverseProxy(cfg.Backend, cfg.BackendHostHeader, cfg.Logger, fails),
 		sessions: make(map[*session]struct{}),
 	}
-	p, err := netpoll.New(netpoll.Config{Workers: cfg.Workers, OnIdle: srv.pollerIdle, Linger: srv.pollerLinger})
+	p, err := netpoll.New(netpoll.Config{Workers: cfg.Workers, OnIdle: srv.pollerIdle, OnServed: srv.pollerServed, Linger: srv.pollerLinger})
 	if err != nil {
 		return nil, fmt.Errorf("proxy: start poller: %w", err)
 	}

@@ -51,6 +51,12 @@ type Config struct {
 	// several connections read at once) is flushed there instead of on a
 	// timer. It runs on a worker and must not block.
 	OnIdle func()
+	// OnServed, when set, is called after each ready connection served
+	// while others of the burst are still queued or being served: on a
+	// node that is never idle, the place where batched work that has
+	// waited long enough leaves. It runs on a worker, often, and must be
+	// cheap and not block.
+	OnServed func()
 	// Linger, when set and true as the waiter is about to go idle, makes it
 	// poll epoll once more without blocking first: a peer that writes one
 	// message to many sockets (a broadcast) wakes the waiter at the first,

@@ -203,8 +203,12 @@ func (r *registration) serve(ev Event) bool {
 	r.hmu.Lock()
 	r.h.Ready(ev)
 	r.hmu.Unlock()
-	if r.p.busy.Add(-1) == 0 && r.p.cfg.OnIdle != nil {
-		r.p.cfg.OnIdle()
+	if r.p.busy.Add(-1) == 0 {
+		if r.p.cfg.OnIdle != nil {
+			r.p.cfg.OnIdle()
+		}
+	} else if r.p.cfg.OnServed != nil {
+		r.p.cfg.OnServed()
 	}
 	<-r.p.sem
 	return true

@@ -126,9 +126,14 @@ func (p *Poller) serve(r *reg) {
 	}
 }
 
-// served marks one event of a burst served and calls OnIdle after the last.
+// served marks one event of a burst served and calls OnIdle after the last,
+// OnServed after any other.
 func (p *Poller) served() {
-	if p.busy.Add(-1) == 0 && p.cfg.OnIdle != nil {
-		p.cfg.OnIdle()
+	if p.busy.Add(-1) == 0 {
+		if p.cfg.OnIdle != nil {
+			p.cfg.OnIdle()
+		}
+	} else if p.cfg.OnServed != nil {
+		p.cfg.OnServed()
 	}
 }

@@ -3,6 +3,7 @@
 package netpoll
 
 import (
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -73,5 +74,23 @@ func TestEventWhileServingGoesRoundAgain(t *testing.T) {
 	}
 	if r.state.Load() != 0 {
 		t.Fatalf("state %#x after serving, want idle", r.state.Load())
+	}
+}
+
+// TestServedCallsOnServedUntilIdle: each event of a burst counted off
+// while others are still in flight calls OnServed, the last one OnIdle, so
+// a poller that is never idle still gives batched work a place to leave.
+func TestServedCallsOnServedUntilIdle(t *testing.T) {
+	var calls []string
+	p := &Poller{cfg: Config{
+		OnIdle:   func() { calls = append(calls, "idle") },
+		OnServed: func() { calls = append(calls, "served") },
+	}}
+	p.busy.Store(3)
+	for range 3 {
+		p.served()
+	}
+	if want := []string{"served", "served", "idle"}; !slices.Equal(calls, want) {
+		t.Fatalf("calls %q, want %q", calls, want)
 	}
 }
