@@ -187,8 +187,10 @@
 // flush the coalescer toward it first, so they never overtake a frame.
 //
 // Mirror side (mirror.go): KindHandshake or KindSnapshot starts a dial on
-// its own goroutine; units that arrive meanwhile queue. Each membership
-// packet is written in sequence order and acked; a sequence gap or a packet
+// its own goroutine; units that arrive meanwhile queue. The dial's end acks
+// the handshake (or snapshot), unless a membership packet queued meanwhile,
+// whose later ack covers it. Each membership packet is written in sequence
+// order and acked; a sequence gap or a packet
 // for an unknown session sends KindResyncRequest, and home answers with
 // KindSnapshot (handshake + membership log), which rebuilds the mirror
 // unless it is already in step. After a Socket.IO CONNECT the mirror holds

@@ -112,6 +112,14 @@ func (m *mirror) open(hs proxy.Handshake, units [][]byte, ack uint64) {
 		return
 	}
 	m.pm, m.dialing = pm, false
+	if m.queueAcksPast(ack) {
+		// A membership packet came while dialing (in a connect storm the
+		// client's CONNECT usually does). Its ack, sent once it is
+		// written, covers this one: acks are cumulative, and home, which
+		// published it after this one, waits for it or takes it for this
+		// one. Acking this one too would only cost a bus message.
+		ack = 0
+	}
 	first := make([]queuedUnit, 0, len(units)+len(m.queue))
 	for _, u := range units {
 		first = append(first, queuedUnit{enc: u})
@@ -120,6 +128,18 @@ func (m *mirror) open(hs proxy.Handshake, units [][]byte, ack uint64) {
 	acks := m.drainLocked(nil)
 	m.mu.Unlock()
 	m.ackAll(append(acks, ack))
+}
+
+// queueAcksPast reports whether the queue holds a membership packet after
+// seq: one that will be acked when written, an ack that covers seq. m.mu
+// is held.
+func (m *mirror) queueAcksPast(seq uint64) bool {
+	for _, q := range m.queue {
+		if q.seq > seq {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *mirror) ackAll(seqs []uint64) {
