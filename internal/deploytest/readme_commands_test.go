@@ -157,7 +157,7 @@ var readmeRuns = map[string]commandRun{
 		exclude: "benchmark: minutes at full load that want a quiet machine; not part of CI (the README says so)",
 	},
 	"examples/loadtest/README.md\ngo run ./examples/loadtest/plot -in examples/loadtest/plot/testdata/results.tsv -out bench.png -svg bench.svg": plotRun(),
-	"examples/loadtest/README.md\nMODES=\"native nginx sidecast single\" NODES=4 REPEAT=5 PLOT_COPY=docs/bench.png examples/loadtest/bench.sh": {
+	"examples/loadtest/README.md\nMODES=\"native nginx sidecast single\" NODES=4 REPEAT=5 PLOT_COPY=docs/bench-4nodes.png examples/loadtest/bench.sh": {
 		exclude: "benchmark: minutes at full load that want a quiet machine; not part of CI",
 	},
 	"examples/loadtest/README.md\n(cd examples/loadtest/artillery && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci)": {
@@ -165,6 +165,18 @@ var readmeRuns = map[string]commandRun{
 	},
 	"examples/loadtest/README.md\nLEVELS= MODES=sidecast ARTILLERY=1 examples/loadtest/bench.sh": {
 		exclude: "benchmark: the reference Artillery scenario, minutes at full load; not part of CI",
+	},
+	"examples/loadtest/README.md\nMODES=\"native nginx sidecast baseline\" NODES=2 LEVELS=\"2000 6000 9000 12000\" PAIRS=200 DURATION=8s DRAIN=2s REPEAT=5 BASELINE_BIN=path/to/b8bc9f5/sidecast examples/loadtest/bench.sh": {
+		exclude: "benchmark record: the command that measured a table, with a placeholder for an earlier build",
+	},
+	"examples/loadtest/README.md\nMODES=\"native nginx sidecast\" NODES=2 LEVELS=\"18000 24000\" PAIRS=200 DURATION=8s DRAIN=2s REPEAT=3 STEADY_CONNECTS=0 examples/loadtest/bench.sh": {
+		exclude: "benchmark record: the command that measured a table; minutes at full load, not part of CI",
+	},
+	"examples/loadtest/README.md\nMODES=\"native nginx sidecast\" NODES=4 LEVELS=\"1000 3000\" PAIRS=200 DURATION=8s DRAIN=2s REPEAT=5 examples/loadtest/bench.sh": {
+		exclude: "benchmark record: the command that measured a table; minutes at full load, not part of CI",
+	},
+	"examples/loadtest/README.md\nMODES=\"baseline sidecast\" BASELINE_BIN=path/to/this/sidecast BASELINE_ENV= SIDECAST_ENV=GOMAXPROCS=1 LEVELS=\"2000 6000 9000\" PAIRS=200 DURATION=6s DRAIN=1s REPEAT=5 STEADY_CONNECTS=0 examples/loadtest/bench.sh": {
+		exclude: "benchmark record: the command that measured a table, with a placeholder for an earlier build (here: this build, compared with itself under a setting)",
 	},
 	"examples/loadtest/README.md\nMODES=\"native baseline sidecast\" BASELINE_BIN=path/to/previous/sidecast REPEAT=3 LEVELS=\"500 2000 6000 9000 13000 17000 25000\" PROFILE_LEVEL=9000 examples/loadtest/bench.sh": {
 		exclude: "benchmark record: the command that measured a table, with a placeholder for an earlier build",
