@@ -1,7 +1,6 @@
 package fanout
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"github.com/gobwas/ws/wsutil"
 
 	"github.com/sidecast/sidecast/internal/siotest"
+	"github.com/sidecast/sidecast/internal/testkit"
 	"github.com/sidecast/sidecast/proxy"
 )
 
@@ -170,7 +170,7 @@ func dialSoak(base, user string) (*soakClient, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial: %w", err)
 	}
-	rw := bufferedConn(conn, br)
+	rw := testkit.DialedConn(conn, br)
 	if p, err := wsutil.ReadServerText(rw); err != nil || len(p) == 0 || p[0] != '0' {
 		conn.Close()
 		return nil, fmt.Errorf("engine.io open: %q %v", p, err)
@@ -280,16 +280,4 @@ func (c *soakClient) close() {
 	_ = c.write("41")
 	c.conn.Close()
 	<-c.done
-}
-
-// bufferedConn reads what the dial read ahead of the handshake's end (br,
-// nil when nothing) before conn, and writes to conn.
-func bufferedConn(conn net.Conn, br *bufio.Reader) io.ReadWriter {
-	if br == nil {
-		return conn
-	}
-	return struct {
-		io.Reader
-		io.Writer
-	}{io.MultiReader(br, conn), conn}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gobwas/ws/wsutil"
 
 	"github.com/sidecast/sidecast/internal/siotest"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // BenchmarkWriteOrderAcrossConnections measures what the one order for
@@ -122,7 +123,7 @@ func dialEIO(t testing.TB, base, user string) *eioConn {
 	if err != nil {
 		t.Fatalf("dial engine.io: %v", err)
 	}
-	rw := bufferedConn(conn, br)
+	rw := testkit.DialedConn(conn, br)
 	if p, err := wsutil.ReadServerText(rw); err != nil || len(p) == 0 || p[0] != '0' {
 		t.Fatalf("engine.io open: %q %v", p, err)
 	}

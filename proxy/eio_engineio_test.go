@@ -3,8 +3,6 @@ package proxy
 import (
 	"bytes"
 	"context"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"github.com/gobwas/ws/wsutil"
 
 	"github.com/sidecast/sidecast/internal/conformance"
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // newEngineIOProxy is sidecast with PROTOCOL=engineio in front of a plain
@@ -44,10 +43,7 @@ func TestEngineIOProtocolRelaysWholeMessages(t *testing.T) {
 		t.Fatalf("websocket: %v", err)
 	}
 	defer c.Close()
-	var conn net.Conn = c
-	if br != nil { // the open packet came right behind the 101
-		conn = &readAheadConn{Conn: c, r: io.MultiReader(br, c)}
-	}
+	conn := testkit.DialedConn(c, br) // the open packet may come right behind the 101
 	if msg, _, err := wsRead(t, conn); err != nil || !strings.HasPrefix(msg, "0{") {
 		t.Fatalf("open packet %q %v", msg, err)
 	}

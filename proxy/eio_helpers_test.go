@@ -14,6 +14,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 
+	"github.com/sidecast/sidecast/internal/testkit"
 	"github.com/sidecast/sidecast/proxy/engineio"
 )
 
@@ -137,20 +138,9 @@ func wsOpen(t testing.TB, base, sid string) net.Conn {
 		t.Fatalf("dial %s: %v", u, err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	if br != nil {
-		// The open packet may arrive right behind the 101 response.
-		return &readAheadConn{Conn: conn, r: io.MultiReader(br, conn)}
-	}
-	return conn
+	// The open packet may arrive right behind the 101 response.
+	return testkit.DialedConn(conn, br)
 }
-
-// readAheadConn reads what the dialer buffered before the connection.
-type readAheadConn struct {
-	net.Conn
-	r io.Reader
-}
-
-func (c *readAheadConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // wsRead reads the next data message, or reports a close.
 func wsRead(t testing.TB, conn net.Conn) (string, ws.OpCode, error) {

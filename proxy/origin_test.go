@@ -14,6 +14,8 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gorilla/websocket"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // sawRequest is what an origin-checking backend saw of one request.
@@ -186,9 +188,7 @@ func dialWithOrigin(t *testing.T, base string, p Protocol, origin string) int {
 		return status
 	}
 	t.Cleanup(func() { conn.Close() })
-	if br != nil {
-		conn = &readAheadConn{Conn: conn, r: io.MultiReader(br, conn)}
-	}
+	conn = testkit.DialedConn(conn, br)
 	if p == ProtocolSocketIO {
 		if msg, _, err := wsRead(t, conn); err != nil || !strings.HasPrefix(msg, "0") {
 			t.Fatalf("open packet %q: %v", msg, err)

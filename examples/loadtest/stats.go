@@ -85,9 +85,13 @@ func (r *runner) latencies(side int) latencies {
 		return latencies{}
 	}
 	slices.Sort(lat)
-	q := func(f float64) float64 { return ms(time.Duration(lat[int(f*float64(len(lat)-1))])) }
-	return latencies{P50: q(0.5), P99: q(0.99), P999: q(0.999), Max: ms(time.Duration(lat[len(lat)-1]))}
+	q := func(f float64) float64 { return ms(time.Duration(quantile(lat, f))) }
+	return latencies{P50: q(0.5), P99: q(0.99), P999: q(0.999), Max: q(1)}
 }
+
+// quantile is the value at fraction f of sorted, which is not empty: the
+// nearest rank at or below it.
+func quantile[T ~int64](sorted []T, f float64) T { return sorted[int(f*float64(len(sorted)-1))] }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 

@@ -29,8 +29,8 @@ func (s steadyResult) summary() connectLatencies {
 	}
 	t := slices.Clone(s.times)
 	slices.Sort(t)
-	q := func(f float64) float64 { return ms(t[int(f*float64(len(t)-1))]) }
-	return connectLatencies{P50: q(0.5), P99: q(0.99), Max: ms(t[len(t)-1])}
+	q := func(f float64) float64 { return ms(quantile(t, f)) }
+	return connectLatencies{P50: q(0.5), P99: q(0.99), Max: q(1)}
 }
 
 // steadyConnects connects cfg.Steady more clients one at a time, the i-th

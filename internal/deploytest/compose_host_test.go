@@ -18,6 +18,7 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+
 	"github.com/sidecast/sidecast/internal/redistest"
 	"github.com/sidecast/sidecast/internal/testkit"
 )
@@ -92,7 +93,7 @@ func TestComposeTopologyOnHost(t *testing.T) {
 		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 		// The server speaks first: its open packet may arrive with the
 		// 101 response, in the reader Dial returns.
-		msg, err := wsutil.ReadServerText(dialedConn(conn, br))
+		msg, err := wsutil.ReadServerText(testkit.DialedConn(conn, br))
 		if err != nil || !strings.HasPrefix(string(msg), "0{") || !strings.Contains(string(msg), `"sid"`) {
 			t.Errorf("first WebSocket message %q, %v; want an Engine.IO open packet", msg, err)
 		}

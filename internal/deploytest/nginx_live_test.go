@@ -1,11 +1,8 @@
 package deploytest
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +11,8 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+
+	"github.com/sidecast/sidecast/internal/testkit"
 )
 
 // echoBackend stands in for a sidecast node behind nginx: it reports which
@@ -144,7 +143,7 @@ func checkWebSocket(ctx context.Context, t *testing.T, addr string, backends []*
 		if err := wsutil.WriteClientText(conn, []byte(msg)); err != nil {
 			t.Fatalf("write: %v", err)
 		}
-		reply, err := wsutil.ReadServerText(dialedConn(conn, br))
+		reply, err := wsutil.ReadServerText(testkit.DialedConn(conn, br))
 		conn.Close()
 		if err != nil {
 			t.Fatalf("read: %v", err)
@@ -161,16 +160,4 @@ func checkWebSocket(ctx context.Context, t *testing.T, addr string, backends []*
 			t.Errorf("no WebSocket session reached %s", b.name)
 		}
 	}
-}
-
-// dialedConn reads what ws.Dial already buffered (br, when the server's
-// first frames came with the 101 response) before the connection itself.
-func dialedConn(conn net.Conn, br *bufio.Reader) io.ReadWriter {
-	if br == nil {
-		return conn
-	}
-	return struct {
-		io.Reader
-		io.Writer
-	}{io.MultiReader(br, conn), conn}
 }

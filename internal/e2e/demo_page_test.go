@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/sidecast/sidecast/internal/demo"
@@ -51,10 +50,7 @@ func TestDemoPageHTTP(t *testing.T) {
 			t.Errorf("node %d = %+v, want %s (%s) at %s, ok, one peer", i, got, w.ID, w.Label, w.WS)
 		}
 	}
-	p.signal(syscall.SIGINT)
-	if code := p.exitCode(); code != 0 {
-		t.Fatalf("exit code %d after SIGINT, want 0", code)
-	}
+	interruptCleanly(t, p)
 }
 
 func httpGet(t *testing.T, url string) *http.Response {

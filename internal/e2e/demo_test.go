@@ -38,11 +38,7 @@ func TestDemo(t *testing.T) {
 		`^alice ← node-a  said "hi alice, all good here" in lobby from bob  delivered in \S+$`,
 		`^WebSocket clients connect to ws://127\.0\.0\.1:\d+/ws\?user=NAME or ws://127\.0\.0\.1:\d+/ws\?user=NAME`,
 	}
-	for _, re := range want {
-		if !regexp.MustCompile(`(?m)` + re).MatchString(out) {
-			t.Errorf("demo output lacks a line matching %s", re)
-		}
-	}
+	requireLines(t, out, want)
 	if strings.Contains(out, "✗") {
 		t.Errorf("a delivery is missing with mirrors on")
 	}
@@ -72,10 +68,7 @@ func TestDemo(t *testing.T) {
 		break
 	}
 
-	p.signal(syscall.SIGINT)
-	if code := p.exitCode(); code != 0 {
-		t.Fatalf("exit code %d after SIGINT, want 0", code)
-	}
+	interruptCleanly(t, p)
 	assertGoingAway(t, carol)
 	assertGoingAway(t, dave)
 }
@@ -92,12 +85,25 @@ func TestDemoWithoutMirrors(t *testing.T) {
 		`^alice ← node-a  said "hello bob" in lobby from alice  delivered in \S+$`,
 		`^alice ✗ node-a  said "hi alice, all good here" in lobby from bob never arrived`,
 	}
+	requireLines(t, out, want)
+	t.Logf("demo output:\n%s", out)
+	interruptCleanly(t, p)
+}
+
+// requireLines reports every pattern of want (anchored per line) that no
+// line of the demo's output matches.
+func requireLines(t *testing.T, out string, want []string) {
+	t.Helper()
 	for _, re := range want {
 		if !regexp.MustCompile(`(?m)` + re).MatchString(out) {
 			t.Errorf("demo output lacks a line matching %s", re)
 		}
 	}
-	t.Logf("demo output:\n%s", out)
+}
+
+// interruptCleanly sends SIGINT, as Ctrl-C does, and requires exit code 0.
+func interruptCleanly(t *testing.T, p *proc) {
+	t.Helper()
 	p.signal(syscall.SIGINT)
 	if code := p.exitCode(); code != 0 {
 		t.Fatalf("exit code %d after SIGINT, want 0", code)
@@ -147,14 +153,7 @@ func TestDemoOverRedis(t *testing.T) {
 		`^bob   ← node-b  said "hello bob" in lobby from alice  delivered in \S+$`,
 		`^alice ← node-a  said "hi alice, all good here" in lobby from bob  delivered in \S+$`,
 	}
-	for _, re := range want {
-		if !regexp.MustCompile(`(?m)` + re).MatchString(out) {
-			t.Errorf("demo output lacks a line matching %s", re)
-		}
-	}
+	requireLines(t, out, want)
 	t.Logf("demo output:\n%s", out)
-	p.signal(syscall.SIGINT)
-	if code := p.exitCode(); code != 0 {
-		t.Fatalf("exit code %d after SIGINT, want 0", code)
-	}
+	interruptCleanly(t, p)
 }

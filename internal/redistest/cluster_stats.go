@@ -123,3 +123,18 @@ func parseBusSent(info string) map[string]int64 {
 	}
 	return out
 }
+
+// TotalCalls is every live node's command counts added up, by command.
+func (c *Cluster) TotalCalls(ctx context.Context) (map[string]int64, error) {
+	stats, err := c.Stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	total := map[string]int64{}
+	for _, st := range stats {
+		for cmd, n := range st.Calls {
+			total[cmd] += n
+		}
+	}
+	return total, nil
+}
